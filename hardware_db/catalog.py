@@ -1,0 +1,146 @@
+"""Load the curated catalog's TOML files into one immutable, typed ``Catalog``.
+
+Pure Python (tomllib + pydantic): the advisor uses it directly, the database layer copies it
+into tables. Every load error names the file and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from hardware_db.schema import (
+    SCHEMA_VERSION,
+    Architecture,
+    Engine,
+    MathFormat,
+    Sku,
+    Support,
+    SupportClaim,
+)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+#: Data trees whose contents make up the catalog version (hardware, engines, formats, models).
+VERSIONED_DIRS = (DATA_DIR, Path(__file__).resolve().parent.parent / "advisor" / "data")
+
+
+class CatalogError(ValueError):
+    """A data file is missing, malformed or inconsistent; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    version: str
+    architectures: dict[str, Architecture]
+    skus: dict[str, Sku]
+    engines: dict[str, Engine]
+    files: dict[str, Path] = field(default_factory=dict)  # "sku:h100_sxm5_80gb" -> path
+
+    def architecture_of(self, sku_id: str) -> Architecture:
+        return self.architectures[self.skus[sku_id].architecture]
+
+    def support(self, sku_id: str, key: str) -> SupportClaim | None:
+        """The claim for one support key: the SKU's own, else its architecture's, else None."""
+        sku = self.skus[sku_id]
+        if key in sku.support:
+            return sku.support[key]
+        return self.architectures[sku.architecture].support.get(key)
+
+    def support_level(self, sku_id: str, key: str) -> Support:
+        claim = self.support(sku_id, key)
+        return claim.level if claim else Support.UNKNOWN
+
+    def compute_capability(self, sku_id: str) -> str | None:
+        sku = self.skus[sku_id]
+        return sku.compute_capability or self.architectures[sku.architecture].compute_capability
+
+    def dense_tflops(self, sku_id: str, fmt: MathFormat | str) -> float | None:
+        return self.skus[sku_id].dense_tflops.get(str(fmt))
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _validate(model: type, path: Path, raw: dict):
+    try:
+        obj = model.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise CatalogError(f"{path}: {problems}") from exc
+    if obj.schema_version != SCHEMA_VERSION:
+        raise CatalogError(f"{path}: schema_version {obj.schema_version}, this code reads {SCHEMA_VERSION}")
+    if obj.id != path.stem:
+        raise CatalogError(f"{path}: id {obj.id!r} must equal the file name {path.stem!r}")
+    return obj
+
+
+def hash_data_files(roots: tuple[Path, ...] = VERSIONED_DIRS) -> str:
+    digest = hashlib.sha256()
+    for root in roots:
+        if not root.exists():
+            continue
+        for path in sorted(root.rglob("*.toml")):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def catalog_version(roots: tuple[Path, ...] = VERSIONED_DIRS) -> str:
+    """Schema version plus a content hash of every data file: ``s1-3f2a9c0b1d4e``."""
+    return f"s{SCHEMA_VERSION}-{hash_data_files(roots)}"
+
+
+def load_catalog(data_dir: Path = DATA_DIR, version_roots: tuple[Path, ...] | None = None) -> Catalog:
+    """Read, validate and cross-check every data file under ``data_dir``."""
+    architectures: dict[str, Architecture] = {}
+    skus: dict[str, Sku] = {}
+    engines: dict[str, Engine] = {}
+    files: dict[str, Path] = {}
+    for kind, model, target, pattern in (
+        ("architecture", Architecture, architectures, "architectures/*.toml"),
+        ("sku", Sku, skus, "skus/**/*.toml"),
+        ("engine", Engine, engines, "engines/*.toml"),
+    ):
+        for path in sorted(data_dir.glob(pattern)):
+            obj = _validate(model, path, _read_toml(path))
+            if obj.id in target:
+                raise CatalogError(f"{path}: duplicate {kind} id {obj.id!r} (also {files[f'{kind}:{obj.id}']})")
+            target[obj.id] = obj
+            files[f"{kind}:{obj.id}"] = path
+    for sku in skus.values():
+        if sku.architecture not in architectures:
+            raise CatalogError(
+                f"{files['sku:' + sku.id]}: architecture {sku.architecture!r} has no file in architectures/"
+            )
+    for engine in engines.values():
+        for i, p in enumerate(engine.paths):
+            missing = [a for a in p.architectures if a not in architectures]
+            if missing:
+                raise CatalogError(f"{files['engine:' + engine.id]}: paths[{i}] names unknown architectures {missing}")
+    roots = version_roots if version_roots is not None else (data_dir, *VERSIONED_DIRS[1:])
+    return Catalog(
+        version=catalog_version(roots),
+        architectures=architectures,
+        skus=skus,
+        engines=engines,
+        files=files,
+    )
+
+
+@lru_cache(maxsize=1)
+def default_catalog() -> Catalog:
+    """The shipped catalog, loaded once per process."""
+    return load_catalog()

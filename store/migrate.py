@@ -1,0 +1,73 @@
+"""Bring a database up to date: user-data migrations (Alembic), then the catalog copy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, func, select
+
+from store.db import session_factory
+from store.models import BenchmarkResult, BenchmarkUpload, ProbeReportRecord, SharedReport
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade_user_schema(engine: Engine) -> list[str]:
+    """Apply pending migrations; returns the revisions applied (empty when up to date)."""
+    before = current_revision(engine)
+    if before == head_revision():
+        return []
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    after = current_revision(engine)
+    return [r for r in (after,) if r != before]
+
+
+@dataclass(frozen=True)
+class DatabaseState:
+    revision: str | None
+    catalog_version: str | None
+    uploads: int
+    results: int
+    probe_reports: int
+    shared_reports: int
+
+
+def prepare_database(engine: Engine) -> tuple[list[str], bool]:
+    """Migrate user data and refresh the catalog copy. Safe to call at every start."""
+    from hardware_db.sync import sync_catalog
+
+    applied = upgrade_user_schema(engine)
+    rebuilt = sync_catalog(engine)
+    return applied, rebuilt
+
+
+def database_state(engine: Engine) -> DatabaseState:
+    from hardware_db.sync import stored_catalog_version
+
+    with session_factory(engine)() as s:
+        counts = [s.scalar(select(func.count()).select_from(m)) or 0 for m in (
+            BenchmarkUpload, BenchmarkResult, ProbeReportRecord, SharedReport)]
+    return DatabaseState(current_revision(engine), stored_catalog_version(engine), *counts)
