@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from hardware_db.catalog import default_catalog
+from tests.conftest import REPO
+
+APP = str(REPO / "app.py")
+
+
+def test_overview_shows_catalog_version(monkeypatch, sqlite_url):
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert any(default_catalog().version in md.value for md in at.markdown)
+    assert metrics["Benchmark rows"] == "0"
+
+
+def test_unreachable_database_is_a_clear_page_not_a_traceback(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("database is not available" in e.value for e in at.error)
