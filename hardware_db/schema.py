@@ -223,7 +223,7 @@ class Engine(_Strict):
 
 
 def parse_compute_capability(text: str) -> tuple[int, int]:
-    """"9.0" -> (9, 0). Compute capabilities are compared only within one family."""
+    """ "9.0" -> (9, 0). Compute capabilities are compared only within one family."""
     try:
         major, minor = text.split(".")
         return int(major), int(minor)

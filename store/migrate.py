@@ -68,6 +68,8 @@ def database_state(engine: Engine) -> DatabaseState:
     from hardware_db.sync import stored_catalog_version
 
     with session_factory(engine)() as s:
-        counts = [s.scalar(select(func.count()).select_from(m)) or 0 for m in (
-            BenchmarkUpload, BenchmarkResult, ProbeReportRecord, SharedReport)]
+        counts = [
+            s.scalar(select(func.count()).select_from(m)) or 0
+            for m in (BenchmarkUpload, BenchmarkResult, ProbeReportRecord, SharedReport)
+        ]
     return DatabaseState(current_revision(engine), stored_catalog_version(engine), *counts)

@@ -23,6 +23,4 @@ def render() -> None:
     cols[1].metric("Benchmark rows", state.results)
     cols[2].metric("Probe reports", state.probe_reports)
     cols[3].metric("Shared reports", state.shared_reports)
-    st.caption(
-        f"Database schema revision {state.revision}; catalog stored in the database: {state.catalog_version}."
-    )
+    st.caption(f"Database schema revision {state.revision}; catalog stored in the database: {state.catalog_version}.")

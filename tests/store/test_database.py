@@ -80,8 +80,15 @@ def test_failed_transaction_writes_nothing(db_engine):
     with pytest.raises(RuntimeError), transaction(db_engine) as s:
         s.add(
             BenchmarkUpload(
-                file_name="x", content_sha256="b" * 64, source_format="x", label="", size_bytes=1,
-                original=b"x", n_imported=0, n_rejected=0, rejected=[],
+                file_name="x",
+                content_sha256="b" * 64,
+                source_format="x",
+                label="",
+                size_bytes=1,
+                original=b"x",
+                n_imported=0,
+                n_rejected=0,
+                rejected=[],
             )
         )
         s.flush()

@@ -48,9 +48,11 @@ def running_app(database_url: str, *, startup_timeout_s: float = 90) -> Iterator
     """Run `make run` with its own port and database; yield the base URL."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
-    log = open(Path(database_url.removeprefix("sqlite:///")).with_suffix(".server.log"), "w") if database_url.startswith(
-        "sqlite:///"
-    ) else subprocess.DEVNULL
+    log = (
+        open(Path(database_url.removeprefix("sqlite:///")).with_suffix(".server.log"), "w")
+        if database_url.startswith("sqlite:///")
+        else subprocess.DEVNULL
+    )
     proc = subprocess.Popen(
         ["make", "--no-print-directory", "run", f"PORT={port}", "HOST=127.0.0.1"],
         cwd=REPO,

@@ -33,9 +33,7 @@ def upgrade() -> None:
     op.create_table(
         "benchmark_result",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column(
-            "upload_id", sa.Integer(), sa.ForeignKey("benchmark_upload.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("upload_id", sa.Integer(), sa.ForeignKey("benchmark_upload.id", ondelete="CASCADE"), nullable=False),
         sa.Column("row_number", sa.Integer(), nullable=False),
         sa.Column("hardware_raw", sa.Text(), nullable=False),
         sa.Column("hardware_sku", sa.String(64), nullable=True),

@@ -1,0 +1,1 @@
+"""Shared report snapshots: stored once under an unguessable id, read-only afterwards, exportable."""
