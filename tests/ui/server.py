@@ -7,6 +7,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -48,11 +49,8 @@ def running_app(database_url: str, *, startup_timeout_s: float = 90) -> Iterator
     """Run `make run` with its own port and database; yield the base URL."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url}
-    log = (
-        open(Path(database_url.removeprefix("sqlite:///")).with_suffix(".server.log"), "w")
-        if database_url.startswith("sqlite:///")
-        else subprocess.DEVNULL
-    )
+    log_path = Path(tempfile.gettempdir()) / f"format-advisor-server-{port}.log"
+    log = log_path.open("w")  # noqa: SIM115 - closed in the finally block below
     proc = subprocess.Popen(
         ["make", "--no-print-directory", "run", f"PORT={port}", "HOST=127.0.0.1"],
         cwd=REPO,
@@ -86,5 +84,4 @@ def running_app(database_url: str, *, startup_timeout_s: float = 90) -> Iterator
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-        if log is not subprocess.DEVNULL:
-            log.close()
+        log.close()
