@@ -1,12 +1,26 @@
 """Model catalog: the shape numbers that memory and speed estimates need.
 
 Data files: ``advisor/data/models/<id>.toml`` (one per model). ``load_models()`` reads them;
-``custom_model()`` builds a spec from a parameter count or an explicit shape.
+``custom_model()`` builds a spec from a parameter count or an explicit shape; ``param_count()``
+recomputes the parameter count from the shape (embeddings + attention + MLP/experts).
+
+Pure Python (tomllib only): no torch, no pydantic, no database.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import difflib
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
+from pathlib import Path
+
+MODELS_DIR = Path(__file__).resolve().parent / "data" / "models"
+SCHEMA_VERSION = 1
+
+
+class ModelCatalogError(ValueError):
+    """A model data file is missing, malformed or inconsistent; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -19,6 +33,7 @@ class QuantizedRelease:
     official: bool  # published by the model's own authors
     source: str  # URL
     checked: str  # ISO date
+    notes: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,3 +63,349 @@ class ModelSpec:
     source: str = ""  # config.json / model card URL
     checked: str = ""
     custom: bool = False  # built by custom_model(), not from the catalog
+    # Optional shape details (added after the contract; all default to "not applicable").
+    moe_intermediate_size: int | None = None  # MoE: width of one expert's MLP (intermediate_size if None)
+    n_shared_experts: int | None = None  # MoE: always-on experts per MoE layer (DeepSeek-V3: 1)
+    n_dense_layers: int | None = None  # MoE: leading layers with a dense MLP (DeepSeek-V3: 3)
+    q_lora_rank: int | None = None  # MLA: compressed query width
+    qk_nope_head_dim: int | None = None  # MLA: per-head query/key width without RoPE
+    v_head_dim: int | None = None  # MLA: per-head value width
+    hf_repo: str = ""  # "meta-llama/Llama-3.1-8B-Instruct"
+    notes: str = ""
+
+    @property
+    def is_moe(self) -> bool:
+        return bool(self.n_experts)
+
+    @property
+    def is_mla(self) -> bool:
+        return self.kv_lora_rank is not None
+
+
+# --------------------------------------------------------------------------------------------- loading
+
+_INT_FIELDS = (
+    "n_layers",
+    "hidden_size",
+    "n_heads",
+    "n_kv_heads",
+    "head_dim",
+    "vocab_size",
+    "intermediate_size",
+    "n_experts",
+    "n_active_experts",
+    "kv_lora_rank",
+    "qk_rope_head_dim",
+    "sliding_window",
+    "sliding_window_layers",
+    "max_context",
+    "moe_intermediate_size",
+    "n_shared_experts",
+    "n_dense_layers",
+    "q_lora_rank",
+    "qk_nope_head_dim",
+    "v_head_dim",
+)
+_REQUIRED = ("id", "name", "family", "params_b", "n_layers", "hidden_size", "n_heads", "n_kv_heads", "head_dim")
+_REQUIRED += ("vocab_size", "source", "checked")
+_RELEASE_FIELDS = {f.name for f in fields(QuantizedRelease)}
+_SPEC_FIELDS = {f.name for f in fields(ModelSpec)} - {"releases", "custom"}
+
+
+def _iso(value: object) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def validate_spec(spec: ModelSpec) -> list[str]:
+    """Consistency problems of one spec (empty list = valid)."""
+    problems: list[str] = []
+    for name in _INT_FIELDS:
+        value = getattr(spec, name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            problems.append(f"{name} must be a positive integer, got {value!r}")
+    for name in ("params_b", "active_params_b"):
+        value = getattr(spec, name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            problems.append(f"{name} must be a positive number, got {value!r}")
+    if problems:
+        return problems
+    if spec.n_heads % spec.n_kv_heads:
+        problems.append(f"n_heads {spec.n_heads} is not a multiple of n_kv_heads {spec.n_kv_heads}")
+    if spec.active_params_b > spec.params_b:
+        problems.append(f"active_params_b {spec.active_params_b} exceeds params_b {spec.params_b}")
+    if (spec.n_experts is None) != (spec.n_active_experts is None):
+        problems.append("n_experts and n_active_experts must be given together")
+    elif spec.n_experts is not None and spec.n_active_experts > spec.n_experts:  # type: ignore[operator]
+        problems.append(f"n_active_experts {spec.n_active_experts} exceeds n_experts {spec.n_experts}")
+    if not spec.n_experts and spec.active_params_b != spec.params_b:
+        problems.append("a dense model (no n_experts) must have active_params_b == params_b")
+    if spec.sliding_window_layers is not None and spec.sliding_window_layers > spec.n_layers:
+        problems.append(f"sliding_window_layers {spec.sliding_window_layers} exceeds n_layers {spec.n_layers}")
+    if (spec.sliding_window is None) != (spec.sliding_window_layers is None):
+        problems.append("sliding_window and sliding_window_layers must be given together")
+    if (spec.kv_lora_rank is None) != (spec.qk_rope_head_dim is None):
+        problems.append("MLA needs both kv_lora_rank and qk_rope_head_dim")
+    if spec.n_dense_layers is not None and spec.n_dense_layers >= spec.n_layers:
+        problems.append(f"n_dense_layers {spec.n_dense_layers} must be below n_layers {spec.n_layers}")
+    return problems
+
+
+def spec_from_dict(raw: dict, origin: str = "<dict>") -> ModelSpec:
+    """Build and validate a ModelSpec from a parsed TOML table; errors name ``origin``."""
+    raw = dict(raw)
+    raw.pop("schema_version", None)
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        raise ModelCatalogError(f"{origin}: missing required field(s) {missing}")
+    unknown = sorted(set(raw) - _SPEC_FIELDS - {"releases"})
+    if unknown:
+        raise ModelCatalogError(f"{origin}: unknown field(s) {unknown}")
+    releases = []
+    for i, rel in enumerate(raw.pop("releases", [])):
+        rel = dict(rel)
+        bad = sorted(set(rel) - _RELEASE_FIELDS)
+        need = sorted({"format_id", "repo", "publisher", "official", "source", "checked"} - set(rel))
+        if bad or need:
+            raise ModelCatalogError(f"{origin}: releases[{i}]: unknown {bad}, missing {need}")
+        if not isinstance(rel["official"], bool):
+            raise ModelCatalogError(f"{origin}: releases[{i}].official must be true or false")
+        rel["checked"] = _iso(rel["checked"])
+        releases.append(QuantizedRelease(**rel))
+    raw["checked"] = _iso(raw["checked"])
+    raw.setdefault("active_params_b", raw["params_b"])
+    spec = ModelSpec(**raw, releases=tuple(releases))
+    problems = validate_spec(spec)
+    if problems:
+        raise ModelCatalogError(f"{origin}: " + "; ".join(problems))
+    return spec
+
+
+def load_models(data_dir: Path = MODELS_DIR) -> dict[str, ModelSpec]:
+    """Read and validate every ``<id>.toml`` under ``data_dir``; ids must equal file names."""
+    models: dict[str, ModelSpec] = {}
+    for path in sorted(Path(data_dir).glob("*.toml")):
+        try:
+            with path.open("rb") as fh:
+                raw = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ModelCatalogError(f"{path}: not valid TOML: {exc}") from exc
+        version = raw.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ModelCatalogError(f"{path}: schema_version {version!r}, this code reads {SCHEMA_VERSION}")
+        spec = spec_from_dict(raw, str(path))
+        if spec.id != path.stem:
+            raise ModelCatalogError(f"{path}: id {spec.id!r} must equal the file name {path.stem!r}")
+        models[spec.id] = spec
+    return models
+
+
+@lru_cache(maxsize=1)
+def default_models() -> dict[str, ModelSpec]:
+    """The shipped model catalog, loaded once per process."""
+    return load_models()
+
+
+def get_model(model_id: str) -> ModelSpec:
+    """The catalog spec for ``model_id``; KeyError naming the closest ids when unknown."""
+    models = default_models()
+    key = model_id.strip().lower()
+    if key in models:
+        return models[key]
+    close = difflib.get_close_matches(key, list(models), n=3, cutoff=0.5)
+    hint = f"; closest: {', '.join(close)}" if close else f"; known: {', '.join(sorted(models))}"
+    raise KeyError(f"unknown model id {model_id!r}{hint}")
+
+
+# --------------------------------------------------------------------------------------------- counting
+
+
+def _attention_params(spec: ModelSpec) -> int:
+    h = spec.hidden_size
+    if spec.is_mla:
+        nope = spec.qk_nope_head_dim or spec.head_dim
+        rope = spec.qk_rope_head_dim or 0
+        v = spec.v_head_dim or spec.head_dim
+        qk = spec.n_heads * (nope + rope)
+        q = h * spec.q_lora_rank + spec.q_lora_rank * qk if spec.q_lora_rank else h * qk
+        kv_a = h * (spec.kv_lora_rank + rope)  # type: ignore[operator]
+        kv_b = spec.kv_lora_rank * spec.n_heads * (nope + v)  # type: ignore[operator]
+        return q + kv_a + kv_b + spec.n_heads * v * h
+    q_out = spec.n_heads * spec.head_dim
+    kv_out = spec.n_kv_heads * spec.head_dim
+    return h * q_out + 2 * h * kv_out + q_out * h
+
+
+def _mlp_params(spec: ModelSpec, width: int) -> int:
+    """A gated (SwiGLU/GeGLU) MLP: gate, up and down projections."""
+    return 3 * spec.hidden_size * width
+
+
+def param_count(spec: ModelSpec) -> float:
+    """Total parameters in billions, computed from the shape.
+
+    Counts the token embedding, the output head (unless tied), per layer the attention projections
+    (GQA or MLA) and a gated MLP (3 x hidden x intermediate) or, for MoE layers, every routed and
+    shared expert plus the router. Norms and biases are left out (< 0.1 %).
+    """
+    embed = spec.vocab_size * spec.hidden_size * (1 if spec.tied_embeddings else 2)
+    attn = _attention_params(spec) * spec.n_layers
+    if spec.is_moe:
+        dense_layers = spec.n_dense_layers or 0
+        moe_layers = spec.n_layers - dense_layers
+        expert_width = spec.moe_intermediate_size or spec.intermediate_size or 4 * spec.hidden_size
+        experts = (spec.n_experts or 0) + (spec.n_shared_experts or 0)
+        router = spec.hidden_size * (spec.n_experts or 0)
+        mlp = moe_layers * (experts * _mlp_params(spec, expert_width) + router)
+        mlp += dense_layers * _mlp_params(spec, spec.intermediate_size or 4 * spec.hidden_size)
+    else:
+        mlp = spec.n_layers * _mlp_params(spec, spec.intermediate_size or 4 * spec.hidden_size)
+    return (embed + attn + mlp) / 1e9
+
+
+def active_param_count(spec: ModelSpec) -> float:
+    """Parameters used per token in billions, from the shape.
+
+    Dense models: ``param_count(spec)`` (publishers quote active == total). MoE models: the routed
+    experts actually used plus shared experts, attention, router and the output head, but not the
+    embedding table (a lookup, not a matmul), which is how gpt-oss (5.1B) and DeepSeek-V3 (37B)
+    publish their active counts.
+    """
+    if not spec.is_moe:
+        return param_count(spec)
+    dense_layers = spec.n_dense_layers or 0
+    moe_layers = spec.n_layers - dense_layers
+    expert_width = spec.moe_intermediate_size or spec.intermediate_size or 4 * spec.hidden_size
+    used = (spec.n_active_experts or 0) + (spec.n_shared_experts or 0)
+    total = spec.vocab_size * spec.hidden_size + _attention_params(spec) * spec.n_layers
+    total += moe_layers * (used * _mlp_params(spec, expert_width) + spec.hidden_size * (spec.n_experts or 0))
+    total += dense_layers * _mlp_params(spec, spec.intermediate_size or 4 * spec.hidden_size)
+    return total / 1e9
+
+
+# --------------------------------------------------------------------------------------------- custom
+
+_DEFAULT_VOCAB = 128256  # Llama-3 tokenizer
+_HEAD_DIM = 128
+
+
+def _round_to(value: float, step: int) -> int:
+    return max(step, int(round(value / step)) * step)
+
+
+def _default_kv_heads(n_heads: int) -> int:
+    for kv in (8, 4, 2, 1):
+        if n_heads % kv == 0 and n_heads >= kv:
+            return kv
+    return 1
+
+
+def custom_model(
+    params_b: float | None = None,
+    *,
+    n_layers: int | None = None,
+    hidden_size: int | None = None,
+    n_heads: int | None = None,
+    n_kv_heads: int | None = None,
+    head_dim: int | None = None,
+    vocab_size: int | None = None,
+    intermediate_size: int | None = None,
+    n_experts: int | None = None,
+    n_active_experts: int | None = None,
+    active_params_b: float | None = None,
+    max_context: int = 131072,
+    tied_embeddings: bool = False,
+    native_dtype: str = "bf16",
+    name: str = "custom",
+) -> ModelSpec:
+    """A spec for a model outside the catalog, from a parameter count alone or an explicit shape.
+
+    From ``params_b`` alone the shape follows a Llama-3-like rule (documented so users can check it):
+    head_dim 128; GQA with 8 KV heads; vocabulary 128,256 (untied); gated MLP with
+    ``intermediate = 3.5 x hidden`` rounded to 256; an aspect ratio of ``hidden / n_layers ~= 128``
+    (Llama-3.1 8B: 4096/32, 405B: 16384/126). ``hidden`` is solved from
+    ``params = 13/128 * hidden^3 + 2 * vocab * hidden`` and rounded to a multiple of 1024 (512 below
+    3072) so the head count is a multiple of 8; then ``n_layers`` is the integer that brings
+    ``param_count()`` closest to ``params_b``. 8B comes out as 32 x 4096 (Llama-3.1-8B exactly),
+    70B as 63 x 9216, 405B as 135 x 15360 (all within 1 % of the asked count).
+
+    With ``n_layers`` and ``hidden_size`` given, the rest defaults the same way and ``params_b``
+    (if not given) is computed from the shape. ``active_params_b`` marks an MoE model whose shape
+    is unknown: memory uses ``params_b``, per-token cost uses ``active_params_b``.
+    """
+    if params_b is None and (n_layers is None or hidden_size is None):
+        raise ValueError("custom_model needs params_b or both n_layers and hidden_size")
+    if params_b is not None and not params_b > 0:
+        raise ValueError(f"params_b must be positive, got {params_b!r}")
+    vocab = vocab_size or _DEFAULT_VOCAB
+    if hidden_size is None:
+        # Solve 13/128 * h^3 + 2 * vocab * h = params (13 h^2 per layer: 2.5 h^2 attention with
+        # GQA 1/4 + 10.5 h^2 MLP; n_layers = h / 128), then round h.
+        target = params_b * 1e9  # type: ignore[operator]
+        lo, hi = 64.0, 65536.0
+        for _ in range(100):
+            mid = (lo + hi) / 2
+            if 13 / 128 * mid**3 + 2 * vocab * mid < target:
+                lo = mid
+            else:
+                hi = mid
+        hidden_size = _round_to(lo, 1024) if lo >= 3072 else _round_to(lo, 512)
+    hd = head_dim or (_HEAD_DIM if hidden_size % _HEAD_DIM == 0 else max(1, hidden_size // 32))
+    heads = n_heads or max(1, hidden_size // hd)
+    kv_heads = n_kv_heads or _default_kv_heads(heads)
+    inter = intermediate_size or _round_to(3.5 * hidden_size, 256)
+    base = ModelSpec(
+        id=name.lower().replace(" ", "-"),
+        name=name,
+        family="custom",
+        params_b=1.0,
+        active_params_b=1.0,
+        n_layers=n_layers or 1,
+        hidden_size=hidden_size,
+        n_heads=heads,
+        n_kv_heads=kv_heads,
+        head_dim=hd,
+        vocab_size=vocab,
+        intermediate_size=inter,
+        n_experts=n_experts,
+        n_active_experts=n_active_experts,
+        max_context=max_context,
+        tied_embeddings=tied_embeddings,
+        native_dtype=native_dtype,
+        custom=True,
+        notes="shape derived by custom_model()" if n_layers is None else "explicit shape",
+    )
+    if n_layers is None:
+        per_layer = param_count(replace(base, n_layers=2)) - param_count(base)
+        fixed = param_count(base) - per_layer
+        n_layers = max(1, round((params_b - fixed) / per_layer))  # type: ignore[operator]
+        base = replace(base, n_layers=n_layers)
+    total = params_b if params_b is not None else param_count(base)
+    active = active_params_b if active_params_b is not None else total
+    if not n_experts and active != total:
+        # An MoE given only by counts: record it as MoE-like without an expert shape.
+        base = replace(base, notes=base.notes + "; MoE by parameter counts only")
+    spec = replace(base, params_b=float(total), active_params_b=float(min(active, total)))
+    problems = [p for p in validate_spec(spec) if not p.startswith("a dense model")]
+    if problems:
+        raise ValueError("custom_model: " + "; ".join(problems))
+    return spec
+
+
+def kv_bytes_per_token(spec: ModelSpec, bytes_per_element: float = 2.0, context_tokens: int | None = None) -> float:
+    """KV-cache bytes one token adds (all layers), honouring MLA and sliding-window layers.
+
+    MLA caches ``kv_lora_rank + qk_rope_head_dim`` values per layer; GQA caches
+    ``2 x n_kv_heads x head_dim``. With ``context_tokens`` beyond the window, sliding-window layers
+    contribute only ``window / context`` of a full layer on average.
+    """
+    if spec.is_mla:
+        per_layer = float(spec.kv_lora_rank + spec.qk_rope_head_dim)  # type: ignore[operator]
+    else:
+        per_layer = 2.0 * spec.n_kv_heads * spec.head_dim
+    layers = float(spec.n_layers)
+    if spec.sliding_window and spec.sliding_window_layers and context_tokens and context_tokens > spec.sliding_window:
+        local = spec.sliding_window_layers
+        layers = (spec.n_layers - local) + local * spec.sliding_window / context_tokens
+    return per_layer * layers * bytes_per_element
