@@ -1,14 +1,18 @@
-"""The page list, in one place."""
+"""The page list, in one place. ``?report=<id>`` opens the read-only report view and nothing else."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import overview_page
+from ui import overview_page, report_view, reports_page
 
 
 def build_navigation():
+    if "report" in st.query_params:
+        page = st.Page(report_view.render, title="Shared report", icon=":material/description:", default=True)
+        return st.navigation([page], position="hidden")
     pages = [
         st.Page(overview_page.render, title="Overview", icon=":material/home:", url_path="overview", default=True),
+        st.Page(reports_page.render, title="Reports", icon=":material/share:", url_path="reports"),
     ]
     return st.navigation(pages)

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from reports.service import create_report
+from store.db import create_db_engine
+from store.migrate import prepare_database
+from tests.conftest import REPO
+
+APP = str(REPO / "app.py")
+
+
+def _app(monkeypatch, url: str, **params) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def test_shared_report_opens_read_only(monkeypatch, sqlite_url):
+    engine = create_db_engine(sqlite_url)
+    prepare_database(engine)
+    snap = {"inputs": {"hardware": "h100_sxm5_80gb"}, "ranking": [{"format_id": "fp8_w8a8", "support": "native"}]}
+    rid = create_report(snap, title="Shared 70B plan", catalog_version="s1-old", engine=engine)
+    at = _app(monkeypatch, sqlite_url, report=rid)
+    assert not at.exception
+    assert at.title[0].value == "Shared 70B plan"
+    assert "s1-old" in at.info[0].value
+    assert at.dataframe[1].value["format_id"].tolist() == ["fp8_w8a8"]
+    assert not at.text_input and not at.selectbox and not at.number_input  # read-only: no inputs
+
+
+def test_malformed_report_id_is_a_message(monkeypatch, sqlite_url):
+    at = _app(monkeypatch, sqlite_url, report="<script>")
+    assert not at.exception
+    assert "not valid" in at.error[0].value
+
+
+def test_unknown_report_id_is_not_found(monkeypatch, sqlite_url):
+    at = _app(monkeypatch, sqlite_url, report="Z" * 32)
+    assert not at.exception
+    assert "not found" in at.error[0].value

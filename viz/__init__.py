@@ -1,0 +1,1 @@
+"""Plotly figure builders (pure: plain rows in, figures out; no streamlit), shared by pages and exports."""
