@@ -5,6 +5,7 @@ Uses the Debian server binaries (CI installs them via .ci/run); listens on 127.0
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -58,10 +59,8 @@ class PgCluster:
         self.start()
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self.stop()
-        except subprocess.CalledProcessError:
-            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
