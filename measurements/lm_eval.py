@@ -1,0 +1,126 @@
+"""lm-evaluation-harness result JSON (``results_<date>.json``): one row per task and metric.
+
+``results`` -> task -> ``"<metric>,<filter>": value`` (e.g. ``acc,none``, ``exact_match,strict-match``,
+``word_perplexity,none``); ``*_stderr,*`` become the row's ``extra.stderr``; ``alias`` and ``N/A``
+values are skipped. The model is ``config.model_args`` ``pretrained=`` (else ``model_name``);
+the format comes from ``quantization=`` / ``dtype=`` in ``model_args``, else from the model name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from measurements.fields import FieldError, get_datetime
+from measurements.normalize import match_format
+from measurements.records import NormalizedRow, ParsedFile, RawRecord, UnreadableFile
+from measurements.rowbuild import ImportContext, set_format, set_hardware, set_model
+from measurements.tabular import load_json
+
+FORMATS = ("lm_eval_json",)
+
+
+def looks_like_lm_eval(obj: Any) -> bool:
+    return (
+        isinstance(obj, dict)
+        and isinstance(obj.get("results"), dict)
+        and bool({"config", "versions", "n-shot", "configs", "model_name", "higher_is_better"} & obj.keys())
+    )
+
+
+def parse_model_args(model_args: Any) -> dict[str, str]:
+    """``"pretrained=org/m,dtype=bfloat16"`` (or a dict) -> {"pretrained": "org/m", "dtype": "bfloat16"}."""
+    if isinstance(model_args, dict):
+        return {str(k): str(v) for k, v in model_args.items()}
+    out: dict[str, str] = {}
+    for part in str(model_args or "").split(","):
+        if "=" in part:
+            k, v = part.split("=", 1)
+            out[k.strip()] = v.strip().strip("\"'")
+    return out
+
+
+def parse(text: str, source_format: str) -> ParsedFile:
+    data = load_json(text)
+    if not looks_like_lm_eval(data):
+        raise UnreadableFile("expected an lm-eval results JSON with a 'results' object")
+    out = ParsedFile(source_format)
+    config = data.get("config") or {}
+    args = parse_model_args(config.get("model_args"))
+    model = args.get("pretrained") or args.get("model") or str(data.get("model_name") or "")
+    common = {
+        "model": model,
+        "quantization": args.get("quantization", ""),
+        "dtype": args.get("dtype", ""),
+        "lm_eval_model": config.get("model", ""),
+        "date": data.get("date"),
+        "lm_eval_version": data.get("lm_eval_version", ""),
+        "model_args": config.get("model_args", ""),
+    }
+    number = 0
+    for task, metrics in data["results"].items():
+        if not isinstance(metrics, dict):
+            continue
+        for key, value in metrics.items():
+            if key == "alias" or "_stderr" in key or key in ("name", "sample_len", "sample_count"):
+                continue
+            number += 1
+            metric, _, filt = key.partition(",")
+            stderr = metrics.get(f"{metric}_stderr,{filt}" if filt else f"{metric}_stderr")
+            out.records.append(
+                RawRecord(
+                    number,
+                    {
+                        **common,
+                        "task": task,
+                        "metric": metric,
+                        "filter": filt,
+                        "value": value,
+                        "stderr": stderr,
+                        "n_shot": (data.get("n-shot") or {}).get(task),
+                    },
+                )
+            )
+    if not out.records:
+        raise UnreadableFile("the lm-eval results JSON has no task scores under 'results'")
+    return out
+
+
+_DTYPES = {"bfloat16": "bf16", "float16": "fp16", "half": "fp16", "bf16": "bf16", "fp16": "fp16"}
+
+
+def normalize(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
+    rec = record.fields
+    value = rec.get("value")
+    if isinstance(value, str) and value.strip().upper() == "N/A":
+        raise FieldError(f"results.{rec['task']}.{rec['metric']}", "value is N/A (not computed)")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FieldError(f"results.{rec['task']}.{rec['metric']}", f"expected a number, got {value!r}")
+    if not rec.get("model"):
+        raise FieldError("config.model_args", "required value is missing (no pretrained= and no model_name)")
+    filt = rec.get("filter") or "none"
+    row = NormalizedRow(record.row, test=str(rec["task"]), quality_value=float(value))
+    row.quality_metric = f"{rec['task']}/{rec['metric']},{filt}"
+    row.engine = {"vllm": "vllm", "hf": "transformers", "sglang": "sglang"}.get(str(rec.get("lm_eval_model")), "")
+    row.engine_version = str(rec.get("lm_eval_version") or "")
+    try:
+        row.measured_at = get_datetime(rec, "date")
+    except FieldError:
+        row.extra["date"] = rec.get("date")
+    if ctx.hardware_hint:  # a quality score does not depend on the hardware; record it only when given
+        set_hardware(row, "", ctx)
+    model = str(rec["model"])
+    set_model(row, (model,))
+    label = str(rec.get("quantization") or "")
+    if not label:
+        dtype = str(rec.get("dtype") or "").lower()
+        # dtype=bfloat16 on a quantized checkpoint is the activation dtype: trust the name first.
+        label = "" if match_format("", model) else _DTYPES.get(dtype, "")
+    set_format(row, label, model)
+    row.extra.update(
+        {
+            k: rec[k]
+            for k in ("stderr", "n_shot", "model_args", "lm_eval_model", "filter")
+            if rec.get(k) not in (None, "")
+        }
+    )
+    return row

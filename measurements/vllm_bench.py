@@ -1,0 +1,183 @@
+"""vLLM serving benchmark results: the JSON that ``vllm bench serve --save-result`` /
+``benchmarks/benchmark_serving.py --save-result`` writes (one object; ``--append-result`` gives one
+object per line), and the console summary block ("==== Serving Benchmark Result ====").
+
+Mapping: ``decode_tok_s`` = ``output_throughput`` (generated tokens/s over the whole run, all
+concurrent requests together); ``ttft_ms`` = ``mean_ttft_ms``; ``tpot_ms`` = ``mean_tpot_ms``;
+``batch`` = ``max_concurrency``; ``input_len`` / ``output_len`` = mean tokens per request
+(``total_input_tokens`` / ``completed``). Medians, percentiles, ITL and the rest stay in ``extra``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from measurements.fields import FieldError, get_datetime, get_float, get_int, get_str
+from measurements.records import NormalizedRow, ParsedFile, RawRecord, Rejection, UnreadableFile
+from measurements.rowbuild import ImportContext, set_format, set_hardware, set_model
+from measurements.tabular import load_json, read_jsonl
+
+FORMATS = ("vllm_serve_json", "vllm_serve_jsonl", "vllm_serve_console")
+SIGNATURE_FIELDS = frozenset({"request_throughput", "output_throughput", "mean_ttft_ms", "mean_tpot_ms"})
+_CONSUMED = frozenset(
+    [
+        "output_throughput",
+        "mean_ttft_ms",
+        "mean_tpot_ms",
+        "max_concurrency",
+        "date",
+        "model_id",
+        "total_input_tokens",
+        "total_output_tokens",
+        "completed",
+    ]
+)
+# Client backends of benchmark_serving.py -> engine id (the OpenAI-compatible ones could be any server).
+_BACKEND_ENGINE = {
+    "vllm": "vllm",
+    "openai": "vllm",
+    "openai-chat": "vllm",
+    "openai-responses": "vllm",
+    "sglang": "sglang",
+    "tensorrt-llm": "tensorrt_llm",
+    "trt-llm": "tensorrt_llm",
+}
+
+
+def looks_like_vllm(obj: Any) -> bool:
+    return isinstance(obj, dict) and len(SIGNATURE_FIELDS & obj.keys()) >= 2
+
+
+def parse(text: str, source_format: str) -> ParsedFile:
+    if source_format == "vllm_serve_console":
+        return parse_console(text)
+    if source_format == "vllm_serve_jsonl":
+        return read_jsonl(text, source_format)
+    data = load_json(text)
+    items = data if isinstance(data, list) else [data]
+    out = ParsedFile(source_format)
+    for i, obj in enumerate(items, start=1):
+        if isinstance(obj, dict):
+            out.records.append(RawRecord(i, obj))
+        else:
+            out.rejections.append(Rejection(i, "", f"expected a JSON object, found {type(obj).__name__}"))
+    if not out.records and not out.rejections:
+        raise UnreadableFile("the JSON holds no benchmark results")
+    return out
+
+
+# Console summary lines ("Label:   value") -> the JSON key benchmark_serving.py uses for the same number.
+_CONSOLE_KEYS = {
+    "successful requests": "completed",
+    "failed requests": "failed",
+    "maximum request concurrency": "max_concurrency",
+    "max request concurrency": "max_concurrency",
+    "benchmark duration (s)": "duration",
+    "total input tokens": "total_input_tokens",
+    "total generated tokens": "total_output_tokens",
+    "request throughput (req/s)": "request_throughput",
+    "output token throughput (tok/s)": "output_throughput",
+    "peak output token throughput (tok/s)": "max_output_tokens_per_s",
+    "total token throughput (tok/s)": "total_token_throughput",
+    "request goodput (req/s)": "request_goodput",
+    "mean ttft (ms)": "mean_ttft_ms",
+    "median ttft (ms)": "median_ttft_ms",
+    "p99 ttft (ms)": "p99_ttft_ms",
+    "mean tpot (ms)": "mean_tpot_ms",
+    "median tpot (ms)": "median_tpot_ms",
+    "p99 tpot (ms)": "p99_tpot_ms",
+    "mean itl (ms)": "mean_itl_ms",
+    "median itl (ms)": "median_itl_ms",
+    "p99 itl (ms)": "p99_itl_ms",
+    "mean e2el (ms)": "mean_e2el_ms",
+    "median e2el (ms)": "median_e2el_ms",
+    "p99 e2el (ms)": "p99_e2el_ms",
+    "backend": "backend",
+}
+_BANNER = re.compile(r"=+\s*Serving Benchmark Result\s*=+")
+_LINE = re.compile(r"^\s*([^:]+?)\s*:\s*(\S.*?)\s*$")
+_NAMESPACE_ARGS = re.compile(
+    r"\b(model|tokenizer|backend|max_concurrency|random_input_len|random_output_len)=('[^']*'|[^,)\s]+)"
+)
+
+
+def parse_console(text: str) -> ParsedFile:
+    """Each summary block is one record (row = the block's banner line number); the ``Namespace(...)``
+    line printed before it, when present, gives the model and concurrency."""
+    out = ParsedFile("vllm_serve_console")
+    lines = text.splitlines()
+    namespace: dict[str, str] = {}
+    current: dict[str, Any] | None = None
+    for lineno, line in enumerate(lines, start=1):
+        if "Namespace(" in line:
+            namespace = {k: v.strip("'") for k, v in _NAMESPACE_ARGS.findall(line)}
+            continue
+        if _BANNER.search(line):
+            current = {f"args.{k}": v for k, v in namespace.items()}
+            out.records.append(RawRecord(lineno, current))
+            continue
+        if current is None:
+            continue
+        if re.fullmatch(r"\s*=+\s*", line):
+            current = None
+            continue
+        m = _LINE.match(line)
+        if m:
+            key = _CONSOLE_KEYS.get(m.group(1).strip().lower())
+            if key:
+                current[key] = m.group(2)
+    for rec in out.records:
+        f = rec.fields
+        if "model_id" not in f and f.get("args.model"):
+            f["model_id"] = f["args.model"]
+        if "max_concurrency" not in f and f.get("args.max_concurrency") not in (None, "None"):
+            f["max_concurrency"] = f["args.max_concurrency"]
+        if "backend" not in f and f.get("args.backend"):
+            f["backend"] = f["args.backend"]
+        if f.get("max_concurrency") in ("not set", "None"):
+            f["max_concurrency"] = None
+    return out
+
+
+def normalize(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
+    rec = record.fields
+    out_tps = get_float(rec, "output_throughput")
+    ttft = get_float(rec, "mean_ttft_ms")
+    tpot = get_float(rec, "mean_tpot_ms")
+    if out_tps is None and ttft is None and tpot is None:
+        raise FieldError(
+            "output_throughput", "required value is missing (no output_throughput, mean_ttft_ms or mean_tpot_ms)"
+        )
+    completed = get_int(rec, "completed")
+    total_in = get_int(rec, "total_input_tokens")
+    total_out = get_int(rec, "total_output_tokens")
+    model = get_str(rec, "model_id") or get_str(rec, "tokenizer_id")
+    if not model:
+        raise FieldError("model_id", "required value is missing")
+    backend = get_str(rec, "backend") or get_str(rec, "endpoint_type")
+    row = NormalizedRow(record.row, engine=_BACKEND_ENGINE.get(backend.lower(), "vllm"), test="serve")
+    if backend and backend.lower() not in _BACKEND_ENGINE:
+        row.flags.append(f"benchmark client backend {backend!r}: engine assumed vllm")
+    row.engine_version = get_str(rec, "vllm_version") or get_str(rec, "version")
+    row.measured_at = get_datetime(rec, "date")
+    row.decode_tok_s, row.ttft_ms, row.tpot_ms = out_tps, ttft, tpot
+    row.batch = get_int(rec, "max_concurrency", minimum=1)
+    if completed:
+        row.input_len = round(total_in / completed) if total_in is not None else None
+        row.output_len = round(total_out / completed) if total_out is not None else None
+    tp = get_int(rec, "tensor_parallel_size", minimum=1) or get_int(rec, "tp", minimum=1)
+    row.gpus = tp
+    row.notes = "decode_tok_s = output_throughput (all requests together, whole run)"
+    gpu = get_str(rec, "gpu_type") or get_str(rec, "gpu") or get_str(rec, "hardware")
+    set_hardware(row, gpu, ctx)
+    set_model(row, (model, get_str(rec, "tokenizer_id")))
+    label = get_str(rec, "quantization") or get_str(rec, "dtype")
+    set_format(row, label, model)
+    if not label and row.format_id is not None:
+        row.flags.append(f"format {row.format_id} inferred from the model name")
+    row.extra = {k: v for k, v in rec.items() if k not in _CONSUMED and not isinstance(v, list)}
+    dropped = sorted(k for k, v in rec.items() if isinstance(v, list))
+    if dropped:
+        row.extra["per_request_lists_not_kept"] = dropped
+    return row
