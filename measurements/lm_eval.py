@@ -13,7 +13,7 @@ from typing import Any
 from measurements.fields import FieldError, get_datetime
 from measurements.normalize import match_format
 from measurements.records import NormalizedRow, ParsedFile, RawRecord, UnreadableFile
-from measurements.rowbuild import ImportContext, set_format, set_hardware, set_model
+from measurements.rowbuild import ImportContext, assume_native_format, set_format, set_hardware, set_model
 from measurements.tabular import load_json
 
 FORMATS = ("lm_eval_json",)
@@ -116,6 +116,8 @@ def normalize(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
         # dtype=bfloat16 on a quantized checkpoint is the activation dtype: trust the name first.
         label = "" if match_format("", model) else _DTYPES.get(dtype, "")
     set_format(row, label, model)
+    if row.format_id is None and not label:
+        assume_native_format(row)
     row.extra.update(
         {
             k: rec[k]

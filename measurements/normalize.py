@@ -325,9 +325,21 @@ def _model_index() -> tuple[dict[str, tuple[str, float]], list[tuple[str, str, f
     return keys, families
 
 
+@lru_cache(maxsize=256)
+def native_dtype(model_id: str) -> str | None:
+    """The format a catalog model's weights are published in (``bf16`` for most), if it is a format id."""
+    try:
+        from advisor.models import load_models  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    spec = load_models().get(model_id)
+    value = getattr(spec, "native_dtype", None) if spec is not None else None
+    return value if value in FORMAT_IDS else None
+
+
 def reset_caches() -> None:
     """Forget cached catalog lookups (tests that swap the catalog call this)."""
-    for fn in (_model_index, _catalog_names, match_hardware, match_model, match_format):
+    for fn in (_model_index, _catalog_names, match_hardware, match_model, match_format, native_dtype):
         fn.cache_clear()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from measurements.normalize import match_format, match_hardware, match_model
+from measurements.normalize import match_format, match_hardware, match_model, native_dtype
 from measurements.records import NormalizedRow
 
 
@@ -63,3 +63,19 @@ def set_format(row: NormalizedRow, label: str, context: str = "") -> None:
             row.flags.append(f"format not in catalog: {label!r}")
         else:
             row.flags.append("format not given")
+
+
+def assume_native_format(row: NormalizedRow) -> None:
+    """A serving or eval run that names no quantization ran the checkpoint as published: take the
+    catalog model's native dtype, and say so in the flags."""
+    if row.format_id is not None or row.model_id is None:
+        return
+    native = native_dtype(row.model_id)
+    if native is None:
+        return
+    row.format_id = native
+    if "format not given" in row.flags:
+        row.flags.remove("format not given")
+    row.flags.append(
+        f"format assumed {native}: the file names no quantization, {row.model_id} is published in {native}"
+    )

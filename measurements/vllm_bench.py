@@ -15,7 +15,7 @@ from typing import Any
 
 from measurements.fields import FieldError, get_datetime, get_float, get_int, get_str
 from measurements.records import NormalizedRow, ParsedFile, RawRecord, Rejection, UnreadableFile
-from measurements.rowbuild import ImportContext, set_format, set_hardware, set_model
+from measurements.rowbuild import ImportContext, assume_native_format, set_format, set_hardware, set_model
 from measurements.tabular import load_json, read_jsonl
 
 FORMATS = ("vllm_serve_json", "vllm_serve_jsonl", "vllm_serve_console")
@@ -97,6 +97,7 @@ _CONSOLE_KEYS = {
 }
 _BANNER = re.compile(r"=+\s*Serving Benchmark Result\s*=+")
 _LINE = re.compile(r"^\s*([^:]+?)\s*:\s*(\S.*?)\s*$")
+_CMD_MODEL = re.compile(r"--model[= ](\S+)")
 _NAMESPACE_ARGS = re.compile(
     r"\b(model|tokenizer|backend|max_concurrency|random_input_len|random_output_len)=('[^']*'|[^,)\s]+)"
 )
@@ -110,6 +111,9 @@ def parse_console(text: str) -> ParsedFile:
     namespace: dict[str, str] = {}
     current: dict[str, Any] | None = None
     for lineno, line in enumerate(lines, start=1):
+        cmd = _CMD_MODEL.search(line)
+        if cmd and ("vllm" in line or "benchmark_serving" in line):
+            namespace["model"] = cmd.group(1).strip("'\"")
         if "Namespace(" in line:
             namespace = {k: v.strip("'") for k, v in _NAMESPACE_ARGS.findall(line)}
             continue
@@ -154,7 +158,11 @@ def normalize(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
     total_out = get_int(rec, "total_output_tokens")
     model = get_str(rec, "model_id") or get_str(rec, "tokenizer_id")
     if not model:
-        raise FieldError("model_id", "required value is missing")
+        raise FieldError(
+            "model_id",
+            "required value is missing (a console summary alone does not name the model: include the "
+            "'vllm bench serve --model ...' command line above it, or upload the --save-result JSON)",
+        )
     backend = get_str(rec, "backend") or get_str(rec, "endpoint_type")
     row = NormalizedRow(record.row, engine=_BACKEND_ENGINE.get(backend.lower(), "vllm"), test="serve")
     if backend and backend.lower() not in _BACKEND_ENGINE:
@@ -176,6 +184,8 @@ def normalize(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
     set_format(row, label, model)
     if not label and row.format_id is not None:
         row.flags.append(f"format {row.format_id} inferred from the model name")
+    elif not label:
+        assume_native_format(row)
     row.extra = {k: v for k, v in rec.items() if k not in _CONSUMED and not isinstance(v, list)}
     dropped = sorted(k for k, v in rec.items() if isinstance(v, list))
     if dropped:

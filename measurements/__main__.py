@@ -1,0 +1,5 @@
+import sys
+
+from measurements.cli import main
+
+sys.exit(main())
