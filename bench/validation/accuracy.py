@@ -9,6 +9,9 @@ rule most fit tools use, ``decode_tok_s = 0.55 x bandwidth / model_bytes`` (llmf
 Rows whose hardware or model is not in the catalogs are skipped and listed. Rows with an empty batch
 were measured at maximum load (the engine's scheduler picks the batch); they are evaluated at the
 largest batch in 1, 2, 4, ... 1024 that the estimator says fits in memory (``MAX_LOAD_BATCHES``).
+Rows from throughput benchmarks (vLLM, TensorRT-LLM, SGLang) report output tokens over the whole run,
+prefill included, so they are compared with the estimator's end-to-end output throughput
+(``END_TO_END_ENGINES``); llama.cpp ``tg`` rows compare with pure decode tokens/s.
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ from advisor.models import ModelSpec, default_models  # noqa: E402
 CSV_PATH = Path(__file__).resolve().parent / "published.csv"
 NAIVE_EFFICIENCY = 0.55  # llmfit's decode efficiency factor (anchors.md 2.7)
 MAX_LOAD_BATCHES = tuple(2**i for i in range(11))  # 1 .. 1024
+#: Engines whose published rows come from throughput benchmarks (output tokens / total time, prefill included);
+#: their decode column is compared with the estimator's end-to-end output throughput when it gives one.
+#: llama.cpp rows are llama-bench tg (pure decode) and compare with decode tok/s.
+END_TO_END_ENGINES = frozenset({"vllm", "tensorrt_llm", "sglang"})
 
 
 @dataclass
@@ -172,8 +179,22 @@ def call_estimator(fn, *, target, spec, format_id: str, engine: str, workload) -
     return fn(**kwargs)
 
 
-def decode_from(result: Any, batch: int) -> float | None:
-    """Aggregate decode tokens/s (all sequences) from an estimate result."""
+def _speed(result: Any) -> Any:
+    """The part of an estimate result that holds the speed fields (``Estimate.speed`` or the result itself)."""
+    return _field(result, "speed") or result
+
+
+def decode_from(result: Any, batch: int, end_to_end: bool = False) -> float | None:
+    """Aggregate decode tokens/s (all sequences) from an estimate result.
+
+    With ``end_to_end`` the serving throughput (batch x output_len / (prefill + decode time)) is preferred,
+    which is what throughput benchmarks (vLLM ``bench throughput``, ``trtllm-bench``) report.
+    """
+    result = _speed(result)
+    if end_to_end:
+        e2e = _number(_field(result, "output_tok_s"))
+        if e2e is not None:
+            return e2e
     aggregate = _number(_field(result, "decode_tok_s_aggregate", "aggregate_decode_tok_s", "throughput_tok_s"))
     if aggregate is not None:
         return aggregate
@@ -184,11 +205,13 @@ def decode_from(result: Any, batch: int) -> float | None:
 
 
 def prefill_from(result: Any) -> float | None:
-    return _number(_field(result, "prefill_tok_s"))
+    return _number(_field(_speed(result), "prefill_tok_s"))
 
 
 def fits_from(result: Any) -> bool | None:
     value = _field(result, "fits")
+    if value is None:
+        value = _field(_field(result, "memory") or {}, "fits")
     if isinstance(value, bool):
         return value
     return _field(value, "fits") if value is not None else None
@@ -253,7 +276,10 @@ def evaluate(rows: list[Row]) -> tuple[list[Row], str]:
                 row.skipped = "estimator: does not fit at batch 1"
             continue
         row.used_batch, result = chosen
-        row.est_decode = decode_from(result, row.used_batch)
+        end_to_end = row.engine in END_TO_END_ENGINES
+        if end_to_end:
+            row.notes.append("compared with the end-to-end output throughput estimate")
+        row.est_decode = decode_from(result, row.used_batch, end_to_end=end_to_end)
         row.est_prefill = prefill_from(result)
     return rows, status
 

@@ -134,3 +134,30 @@ def test_accuracy_reads_every_row():
     first = rows[0]
     assert first.index == 2 and first.gpus >= 1
     assert any(r.batch is None for r in rows)  # max-load rows exist and parse as None
+
+
+def test_adapter_reads_nested_estimate_results():
+    from types import SimpleNamespace
+
+    acc = _load_accuracy()
+    speed = SimpleNamespace(decode_tok_s=800.0, decode_tok_s_per_seq=100.0, output_tok_s=600.0, prefill_tok_s=5000.0)
+    result = SimpleNamespace(speed=speed, memory=SimpleNamespace(fits=False))
+    assert acc.decode_from(result, 8) == 800.0
+    assert acc.decode_from(result, 8, end_to_end=True) == 600.0
+    assert acc.prefill_from(result) == 5000.0
+    assert acc.fits_from(result) is False
+    per_seq_only = SimpleNamespace(decode_tok_s_per_seq=50.0)
+    assert acc.decode_from(per_seq_only, 4) == 200.0
+
+
+def test_adapter_matches_parameter_names():
+    acc = _load_accuracy()
+    seen = {}
+
+    def fake_estimate(model, fmt, hardware, workload=None, engine=None):
+        seen.update(model=model, fmt=fmt, hardware=hardware, workload=workload, engine=engine)
+        return {"decode_tok_s": 1.0}
+
+    out = acc.call_estimator(fake_estimate, target="T", spec="S", format_id="bf16", engine="vllm", workload="W")
+    assert out == {"decode_tok_s": 1.0}
+    assert seen == {"model": "S", "fmt": "bf16", "hardware": "T", "workload": "W", "engine": "vllm"}
