@@ -1,0 +1,90 @@
+"""Verdict rules: baselines (fp32 on CPUs; fp32 for 16-bit and best 16-bit for 8/4-bit on GPUs), checks, peaks."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from probes.bench_probe import NATIVE_SPEEDUP, FormatTiming, Timing, time_call, verdicts
+from probes.report import CheckResult, FormatCheck, ProbeFormat, Verdict
+
+F = ProbeFormat
+RUNS = FormatCheck(result=CheckResult.RUNS, op="op")
+
+
+def timings(**tflops: float) -> dict[ProbeFormat, FormatTiming]:
+    return {F(k): FormatTiming(best=Timing(v, 0.01, "512x512x512", "m")) for k, v in tflops.items()}
+
+
+def checks(**overrides: FormatCheck) -> dict[ProbeFormat, FormatCheck]:
+    out = {f: RUNS for f in ProbeFormat}
+    out.update({F(k): v for k, v in overrides.items()})
+    return out
+
+
+def test_cpu_compares_every_format_with_fp32():
+    t = timings(fp32=0.1, bf16=0.4, fp16=0.003, int8=0.8, fp8_e4m3=0.12)
+    fails = FormatCheck(result=CheckResult.FAILS, op="scaled_mm", reason="CPU does not support swizzle.")
+    out = verdicts("cpu", checks(fp4=fails), t, {}, bench_requested=True)
+    assert out[F.FP32].verdict == Verdict.MEASURED_NATIVE
+    assert out[F.BF16].verdict == Verdict.MEASURED_NATIVE and out[F.BF16].reason.startswith("4.00x fp32")
+    assert out[F.INT8].verdict == Verdict.MEASURED_NATIVE
+    assert out[F.FP16].verdict == Verdict.RUNS_NO_SPEEDUP
+    assert out[F.FP8_E4M3].verdict == Verdict.RUNS_NO_SPEEDUP  # 1.2x < 1.3x
+    assert out[F.FP4].verdict == Verdict.NOT_AVAILABLE and "swizzle" in out[F.FP4].reason
+    assert out[F.FP8_E5M2].verdict == Verdict.NOT_MEASURED  # runs, but no timing
+    assert out[F.INT8].achieved_tflops == 0.8
+
+
+def test_threshold_is_inclusive():
+    out = verdicts(
+        "cpu", checks(), timings(fp32=1.0, bf16=NATIVE_SPEEDUP, fp16=NATIVE_SPEEDUP - 0.01), {}, bench_requested=True
+    )
+    assert out[F.BF16].verdict == Verdict.MEASURED_NATIVE
+    assert out[F.FP16].verdict == Verdict.RUNS_NO_SPEEDUP
+
+
+def test_gpu_eight_bit_needs_a_speedup_over_the_best_sixteen_bit():
+    # numbers shaped like a Hopper run: fp8 ~1.8x bf16, int8 only 1.1x bf16 (e.g. a row-major B)
+    t = timings(fp32=50, bf16=700, fp16=720, fp8_e4m3=1300, int8=790)
+    out = verdicts("gpu", checks(), t, {}, bench_requested=True)
+    assert out[F.BF16].verdict == Verdict.MEASURED_NATIVE  # vs fp32
+    assert out[F.FP8_E4M3].verdict == Verdict.MEASURED_NATIVE
+    assert "best 16-bit" in out[F.FP8_E4M3].reason and "720.000" in out[F.FP8_E4M3].reason
+    assert out[F.INT8].verdict == Verdict.RUNS_NO_SPEEDUP
+
+
+def test_fraction_of_peak_uses_the_catalog_peak():
+    peaks = {F.BF16: 989.5, F.FP32: 67.0, F.FP4: None}
+    out = verdicts("gpu", checks(), timings(fp32=50, bf16=742.125), peaks, bench_requested=True)
+    assert out[F.BF16].peak_tflops == 989.5
+    assert out[F.BF16].fraction_of_peak == pytest.approx(0.75, abs=1e-4)
+    assert out[F.FP4].fraction_of_peak is None and out[F.FP4].peak_tflops is None
+
+
+def test_without_bench_nothing_is_timed():
+    out = verdicts("cpu", checks(), {}, {}, bench_requested=False)
+    assert {r.verdict for r in out.values()} == {Verdict.NOT_MEASURED}
+    assert "--bench" in out[F.BF16].reason
+
+
+def test_missing_baseline_is_not_a_verdict():
+    out = verdicts("cpu", checks(), timings(bf16=0.4), {}, bench_requested=True)
+    assert out[F.BF16].verdict == Verdict.NOT_MEASURED
+    assert out[F.BF16].achieved_tflops == 0.4
+
+
+def test_time_call_takes_the_median_and_respects_the_deadline():
+    calls = []
+
+    def run():
+        calls.append(1)
+        time.sleep(0.002)
+
+    per_call, single = time_call(run, lambda: None, deadline=time.perf_counter() + 5, min_sample_s=0.01, samples=3)
+    assert 0.0015 < per_call < 0.05 and 0.0015 < single < 0.05
+    assert len(calls) >= 2 + 3 * 4  # warm-up, single, 3 samples of >= 5 calls
+    calls.clear()
+    time_call(run, lambda: None, deadline=time.perf_counter() - 1, min_sample_s=0.01, samples=5)
+    assert len(calls) <= 2 + 5  # one sample only once past the deadline
