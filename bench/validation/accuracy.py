@@ -4,7 +4,7 @@ For every row of ``published.csv`` this calls the advisor's estimator and report
 percentage error (MdAPE) of decode and prefill estimates per split (dev / holdout), next to the naive
 rule most fit tools use, ``decode_tok_s = 0.55 x bandwidth / model_bytes`` (llmfit), on the same rows.
 
-    .venv/bin/python bench/validation/accuracy.py [--csv PATH] [--rows] [--json]
+    .venv/bin/python bench/validation/accuracy.py [--csv PATH] [--rows] [--json] [--calibrate-on-dev]
 
 Rows whose hardware or model is not in the catalogs are skipped and listed. Rows with an empty batch
 were measured at maximum load (the engine's scheduler picks the batch); they are evaluated at the
@@ -157,7 +157,7 @@ def _number(value: Any) -> float | None:
     return float(inner) if isinstance(inner, int | float) else None
 
 
-def call_estimator(fn, *, target, spec, format_id: str, engine: str, workload) -> Any:
+def call_estimator(fn, *, target, spec, format_id: str, engine: str, workload, calibration=None) -> Any:
     """Call ``fn`` with keyword arguments matched to its parameter names."""
     params = inspect.signature(fn).parameters
     offers = {
@@ -176,7 +176,47 @@ def call_estimator(fn, *, target, spec, format_id: str, engine: str, workload) -
     for name in ("batch", "input_len", "output_len", "gpus"):
         if name in params and "workload" not in kwargs:
             kwargs[name] = getattr(workload, name)
+    if calibration is not None and "calibration" in params:
+        kwargs["calibration"] = calibration
     return fn(**kwargs)
+
+
+def calibrate_on_dev(rows: list[Row], estimator) -> tuple[Any, str]:
+    """Fit the advisor's calibration on the dev rows only (never holdout), at the batch each row was evaluated.
+
+    Uses ``calibrate(measurements, targets, models)`` from the estimator's module; returns (calibration, message).
+    """
+    import importlib
+
+    from advisor.evidence import Measurement
+    from advisor.hardware import HardwareTarget
+    from hardware_db.catalog import default_catalog
+
+    fit = getattr(importlib.import_module(estimator.__module__), "calibrate", None)
+    if fit is None:
+        return None, f"no calibrate() in {estimator.__module__}"
+    catalog = default_catalog()
+    measurements = [
+        Measurement(
+            hardware_sku=r.hardware_sku,
+            model_id=r.model_id,
+            params_b=None,
+            format_id=r.format_id,
+            engine=r.engine,
+            gpus=r.gpus,
+            batch=r.used_batch,
+            input_len=r.input_len,
+            output_len=r.output_len,
+            prefill_tok_s=r.prefill,
+            decode_tok_s=r.decode,
+            source=f"published.csv line {r.index}",
+        )
+        for r in rows
+        if r.split == "dev" and not r.skipped
+    ]
+    targets = {m.hardware_sku: HardwareTarget.from_catalog(catalog, m.hardware_sku) for m in measurements}
+    calibration = fit(measurements, targets, default_models())
+    return calibration, f"calibrated on {len(measurements)} dev rows with {estimator.__module__}.calibrate"
 
 
 def _speed(result: Any) -> Any:
@@ -220,7 +260,7 @@ def fits_from(result: Any) -> bool | None:
 # --------------------------------------------------------------------------------------------- run
 
 
-def evaluate(rows: list[Row]) -> tuple[list[Row], str]:
+def evaluate(rows: list[Row], calibration: Any = None) -> tuple[list[Row], str]:
     """Fill estimates into rows; returns (rows, status message)."""
     from advisor.formats import default_formats
     from advisor.hardware import HardwareTarget
@@ -263,7 +303,13 @@ def evaluate(rows: list[Row]) -> tuple[list[Row], str]:
             workload = Workload(batch=batch, gpus=row.gpus, **lengths)
             try:
                 result = call_estimator(
-                    estimator, target=target, spec=spec, format_id=row.format_id, engine=row.engine, workload=workload
+                    estimator,
+                    target=target,
+                    spec=spec,
+                    format_id=row.format_id,
+                    engine=row.engine,
+                    workload=workload,
+                    calibration=calibration,
                 )
             except (KeyError, ValueError) as exc:
                 row.skipped = f"estimator refused: {exc}"
@@ -341,12 +387,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv", type=Path, default=CSV_PATH)
     parser.add_argument("--rows", action="store_true", help="also print one line per row")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--calibrate-on-dev",
+        action="store_true",
+        help="fit the advisor's calibration on dev rows, then score every row with it (holdout stays unseen)",
+    )
     args = parser.parse_args(argv)
     rows, status = evaluate(read_rows(args.csv))
+    if args.calibrate_on_dev and not status.startswith("estimator missing"):
+        calibration, message = calibrate_on_dev(rows, find_estimator())
+        if calibration is not None:
+            rows, status = evaluate(read_rows(args.csv), calibration)
+        status += f"; {message}"
     if args.json:
         print(json.dumps({"status": status, "summary": summary(rows)}, indent=2))
     else:
-        command = "python bench/validation/accuracy.py" + (" --rows" if args.rows else "")
+        flags = [f for f, on in (("--rows", args.rows), ("--calibrate-on-dev", args.calibrate_on_dev)) if on]
+        command = " ".join(["python bench/validation/accuracy.py", *flags])
         print(render(rows, status, command, args.rows))
     return 0
 
