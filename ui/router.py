@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import overview_page, report_view, reports_page
+from ui import hardware_page, overview_page, report_view, reports_page
 
 
 def build_navigation():
@@ -13,6 +13,7 @@ def build_navigation():
         return st.navigation([page], position="hidden")
     pages = [
         st.Page(overview_page.render, title="Overview", icon=":material/home:", url_path="overview", default=True),
+        st.Page(hardware_page.render, title="Hardware", icon=":material/memory:", url_path="hardware"),
         st.Page(reports_page.render, title="Reports", icon=":material/share:", url_path="reports"),
     ]
     return st.navigation(pages)
