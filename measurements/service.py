@@ -102,6 +102,10 @@ def _row_values(row: NormalizedRow, upload_id: int) -> dict[str, Any]:
     return values
 
 
+def _human(n_bytes: int) -> str:
+    return f"{n_bytes / 1024 / 1024:.1f} MB" if n_bytes >= 1024 * 1024 else f"{n_bytes:,} bytes"
+
+
 def _failed(message: str, **kw: Any) -> ImportResult:
     return ImportResult(kw.pop("detected_format", ""), 0, 0, kw.pop("rejected", []), [], None, message, **kw)
 
@@ -120,9 +124,7 @@ def import_file(
     size = len(data)
     ident = {"file_name": file_name, "size_bytes": size}
     if limit and size > limit:
-        return _failed(
-            f"the file is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB upload limit ({MAX_UPLOAD_ENV})", **ident
-        )
+        return _failed(f"the file is {_human(size)}, over the {_human(limit)} upload limit ({MAX_UPLOAD_ENV})", **ident)
     sha = hashlib.sha256(data).hexdigest()
     ident["content_sha256"] = sha
     db = engine or get_engine()

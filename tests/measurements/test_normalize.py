@@ -1,0 +1,127 @@
+"""Name mapping: quantization labels, model names, test names, llama-bench model types."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from measurements.normalize import (
+    _FORMAT_LABELS,
+    _NAME_HINTS,
+    FORMAT_IDS,
+    match_format,
+    match_hardware,
+    match_model,
+    model_key,
+    parse_test_name,
+    split_model_type,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("label", "context", "expected"),
+    [
+        ("Q4_K - Medium", "", "gguf_q4_k_m"),
+        ("Q8_0", "", "gguf_q8_0"),
+        ("F16", "", "fp16"),
+        ("BF16", "", "bf16"),
+        ("fp8", "", "fp8_w8a8"),
+        ("awq", "", "int4_awq_w4a16"),
+        ("awq_marlin", "", "int4_awq_w4a16"),
+        ("gptq", "", "int4_gptq_w4a16"),
+        ("mxfp4", "", "mxfp4_w4a4"),
+        ("nvfp4", "", "nvfp4_w4a4"),
+        ("modelopt_fp4", "", "nvfp4_w4a4"),
+        ("IQ4_XS - 4.25 bpw", "", "gguf_iq4_xs"),
+        ("mostly Q6_K", "", "gguf_q6_k"),
+        ("Q4_0", "", None),  # a real GGUF type the catalog does not list: stays unmapped
+        ("compressed-tensors", "", None),  # names a method, not a format
+        ("compressed-tensors", "RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w8a8", "int8_w8a8"),
+        ("compressed-tensors", "RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16", "int4_gptq_w4a16"),
+        ("compressed-tensors", "RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8-dynamic", "fp8_w8a8"),
+        ("compressed-tensors", "RedHatAI/Llama-3.1-8B-Instruct-NVFP4", "nvfp4_w4a4"),
+        ("", "Qwen/Qwen2.5-7B-Instruct-AWQ", "int4_awq_w4a16"),
+        ("", "meta-llama/Llama-3.1-8B-Instruct", None),
+    ],
+)
+def test_format_labels(label, context, expected):
+    assert match_format(label, context) == expected
+
+
+def test_every_mapped_format_id_is_defined_in_formats_toml():
+    path = REPO / "advisor" / "data" / "formats.toml"
+    if not path.exists():
+        pytest.skip("advisor/data/formats.toml not present")
+    data = tomllib.loads(path.read_text())
+    defined = set(data.get("formats", data).keys())
+    assert defined >= FORMAT_IDS, sorted(FORMAT_IDS - defined)
+    used = set(_FORMAT_LABELS.values()) | {f for _, f in _NAME_HINTS}
+    assert used <= defined
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "models/Llama-3.1-8B-Instruct-f16.gguf",
+    ],
+)
+def test_model_names_to_llama_31_8b(name):
+    assert model_key(name) == "llama-3.1-8b"
+    match = match_model((name,))
+    assert match.model_id == "llama-3.1-8b"
+    assert match.params_b == pytest.approx(8.03, abs=0.01)
+
+
+def test_llama_bench_model_type_and_size_pick_the_model():
+    arch, size, ftype = split_model_type("llama 8B Q4_K - Medium")
+    assert (arch, size, ftype) == ("llama", "8B", "Q4_K - Medium")
+    match = match_model(("llama 8B Q4_K - Medium",), 8_030_261_248, arch)
+    assert (match.model_id, match.params_b) == ("llama-3.1-8b", pytest.approx(8.030261248))
+    assert match_model(("llama 8B Q4_K - Medium",), 70.6e9, "llama").model_id == "llama-3.1-70b"
+    unknown = match_model(("mystery 3B Q4_0",), 3.1e9, "mystery")
+    assert unknown.model_id is None and unknown.reason == "model not in catalog: 'mystery 3B Q4_0'"
+
+
+def test_split_old_model_type():
+    assert split_model_type("llama 7B mostly Q4_0") == ("llama", "7B", "Q4_0")
+    assert split_model_type("qwen3moe 30B.A3B Q4_K - Medium")[2] == "Q4_K - Medium"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "input_len", "output_len", "depth", "metric"),
+    [
+        ("pp512", "pp512", 512, 0, 0, "prefill_tok_s"),
+        ("pp 1024", "pp1024", 1024, 0, 0, "prefill_tok_s"),
+        ("tg128", "tg128", 0, 128, 0, "decode_tok_s"),
+        ("tg 16", "tg16", 0, 16, 0, "decode_tok_s"),
+        ("pp512+tg128", "pp512+tg128", 512, 128, 0, "combined"),
+        ("pp512 @ d4096", "pp512", 512, 0, 4096, "prefill_tok_s"),
+        ("tg128 @ d512", "tg128", 0, 128, 512, "decode_tok_s"),
+    ],
+)
+def test_test_names(text, name, input_len, output_len, depth, metric):
+    shape = parse_test_name(text)
+    assert (shape.name, shape.input_len, shape.output_len, shape.depth, shape.metric) == (
+        name,
+        input_len,
+        output_len,
+        depth,
+        metric,
+    )
+
+
+def test_unknown_test_name():
+    assert parse_test_name("warmup") is None
+
+
+def test_hardware_names():
+    assert match_hardware("NVIDIA GeForce RTX 4080") == "rtx_4080"
+    assert match_hardware("NVIDIA H100 80GB HBM3") == "h100_sxm5_80gb"
+    assert match_hardware("Commodore 64") is None
+    assert match_hardware("") is None

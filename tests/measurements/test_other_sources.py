@@ -1,0 +1,126 @@
+"""vLLM serving results (JSON and console), lm-eval results and the generic CSV."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from measurements.generic_csv import COLUMNS, TEMPLATE_CSV
+from measurements.service import import_file, list_results
+from tests.measurements.conftest import counts
+
+# Numbers printed in the console summary of vLLM PR 18566 (the fixtures' source).
+VLLM = {"decode_tok_s": 6582.87, "ttft_ms": 9626.13, "tpot_ms": 77.86, "input_len": 230, "output_len": 203}
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "row_number"),
+    [
+        ("vllm_serve_result_pr18566.json", "vllm_serve_json", 1),
+        ("vllm_serve_console_pr18566.txt", "vllm_serve_console", 4),
+    ],
+)
+def test_vllm_serve_result_values(db_engine, fixtures, name, fmt, row_number):
+    result = import_file((fixtures / name).read_bytes(), name, hardware_hint="h100_sxm5_80gb", engine=db_engine)
+    assert result.detected_format == fmt and result.imported == 1
+    row = list_results(db_engine).iloc[0]
+    for key, value in VLLM.items():
+        assert row[key] == pytest.approx(value), key
+    assert row["row_number"] == row_number
+    assert (row["engine"], row["test"], row["model_id"], row["hardware_sku"]) == (
+        "vllm",
+        "serve",
+        "llama-3.1-8b",
+        "h100_sxm5_80gb",
+    )
+    assert row["model_raw"] == "meta-llama/Llama-3.1-8B-Instruct"
+    assert row["format_id"] == "bf16"  # no quantization named: the model's published dtype, flagged
+    assert any(f.startswith("format assumed bf16") for f in row["flags"])
+    assert float(row["extra"]["median_ttft_ms"]) == pytest.approx(9459.70)
+    assert float(row["extra"]["p99_itl_ms"]) == pytest.approx(214.35)
+    assert float(row["extra"]["total_token_throughput"]) == pytest.approx(14029.44)
+
+
+def test_vllm_console_without_model_is_rejected_with_advice(db_engine, fixtures):
+    text = (fixtures / "vllm_serve_console_pr18566.txt").read_text()
+    summary_only = text[text.index("====") :]
+    result = import_file(summary_only.encode(), "summary.txt", engine=db_engine)
+    assert result.imported == 0 and result.rejected[0].column == "model_id"
+    assert "--save-result JSON" in result.rejected[0].reason
+    assert counts(db_engine) == (0, 0)
+
+
+def test_vllm_quantization_and_concurrency_from_the_json(db_engine, fixtures):
+    data = json.loads((fixtures / "vllm_serve_result_pr18566.json").read_text())
+    data.update(model_id="RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8", max_concurrency=64, tokenizer_id="")
+    result = import_file(json.dumps(data).encode(), "fp8.json", engine=db_engine)
+    row = result.rows[0]
+    assert (row.model_id, row.format_id, row.batch) == ("llama-3.1-8b", "fp8_w8a8", 64)
+    assert "format fp8_w8a8 inferred from the model name" in row.flags
+
+
+def test_lm_eval_results(db_engine, fixtures):
+    result = import_file((fixtures / "lm_eval_ghost8b_gsm8k.json").read_bytes(), "r.json", engine=db_engine)
+    assert result.detected_format == "lm_eval_json" and result.imported == 2
+    got = {(r.quality_metric, r.quality_value, r.extra["stderr"]) for r in result.rows}
+    assert got == {
+        ("gsm8k_cot_zeroshot/exact_match,strict-match", 0.576194086429113, 0.013611632008810354),
+        ("gsm8k_cot_zeroshot/exact_match,flexible-extract", 0.6641394996209249, 0.01300922471426737),
+    }
+    row = result.rows[0]
+    assert row.model_raw == "lamhieu/ghost-8b-beta-disl-0x5" and row.model_id is None  # a fine-tune, not in catalog
+    assert row.hardware_sku is None and not any("hardware" in f for f in row.flags)  # quality needs no hardware
+
+
+def test_lm_eval_model_args_give_model_and_format(db_engine, fixtures):
+    data = json.loads((fixtures / "lm_eval_ghost8b_gsm8k.json").read_text())
+    data["config"] = {
+        "model": "vllm",
+        "model_args": "pretrained=RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16,dtype=auto",
+    }
+    data["results"]["gsm8k_cot_zeroshot"]["word_perplexity,none"] = "N/A"
+    result = import_file(json.dumps(data).encode(), "q.json", engine=db_engine)
+    assert {(r.model_id, r.format_id, r.engine) for r in result.rows} == {("llama-3.1-8b", "int4_gptq_w4a16", "vllm")}
+    assert [r.to_dict() for r in result.rejected] == [
+        {"row": 3, "column": "results.gsm8k_cot_zeroshot.word_perplexity", "reason": "value is N/A (not computed)"}
+    ]
+
+
+def test_generic_template_imports(db_engine):
+    assert TEMPLATE_CSV.splitlines()[0].split(",") == COLUMNS
+    result = import_file(TEMPLATE_CSV.encode(), "template.csv", engine=db_engine)
+    assert result.detected_format == "generic_csv" and result.imported == 2, result.rejected
+    serve, quality = result.rows
+    assert (serve.hardware_sku, serve.model_id, serve.format_id, serve.engine) == (
+        "h100_sxm5_80gb",
+        "llama-3.1-8b",
+        "fp8_w8a8",
+        "vllm",
+    )
+    assert (serve.batch, serve.input_len, serve.output_len, serve.decode_tok_s, serve.ttft_ms) == (
+        32,
+        1024,
+        128,
+        2500,
+        45,
+    )
+    assert (quality.model_id, quality.format_id, quality.quality_metric) == ("llama-3.1-8b", "gguf_q4_k_m", "mmlu/acc")
+    assert (quality.quality_value, quality.quality_reference) == (0.65, 0.68)
+
+
+def test_generic_missing_required_fields(db_engine):
+    header = ",".join(COLUMNS)
+    blank = ",".join([""] * len(COLUMNS))
+    rows = [blank, "h100_sxm5_80gb,llama-3.1-8b" + "," * (len(COLUMNS) - 2)]
+    result = import_file((header + "\n" + "\n".join(rows) + "\n").encode(), "g.csv", engine=db_engine)
+    assert [r.to_dict() for r in result.rejected] == [
+        {"row": 2, "column": "hardware", "reason": "required value is missing"},
+        {
+            "row": 3,
+            "column": "decode_tok_s",
+            "reason": "no measurement: fill at least one of prefill_tok_s, "
+            "decode_tok_s, ttft_ms, tpot_ms, memory_gb, quality_value",
+        },
+    ]
+    assert counts(db_engine) == (0, 0)
