@@ -1,0 +1,284 @@
+"""Command line: ``python -m advisor (recommend | estimate | list | import) ...``; exit 2 on unknown ids."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING
+
+from advisor.formats import FormatError, FormatKind, closest, default_formats
+from advisor.workload import PROFILE_DEFAULTS, Profile, Workload
+
+if TYPE_CHECKING:
+    from advisor.hardware import HardwareTarget
+    from advisor.models import ModelSpec
+
+
+class UsageError(Exception):
+    """A bad id or argument; the message names the closest valid ids."""
+
+
+def _catalog():
+    from hardware_db.catalog import default_catalog
+
+    return default_catalog()
+
+
+def _target(sku: str, memory_gb: float | None, free_memory_gb: float | None) -> HardwareTarget:
+    from advisor.hardware import HardwareTarget
+
+    catalog = _catalog()
+    if sku not in catalog.skus:
+        hint = closest(sku, sorted(catalog.skus))
+        raise UsageError(f"unknown hardware {sku!r}" + (f"; closest: {', '.join(hint)}" if hint else ""))
+    t = HardwareTarget.from_catalog(catalog, sku)
+    changes = {}
+    if memory_gb is not None:
+        changes["memory_gb"] = memory_gb
+    if free_memory_gb is not None:
+        changes["free_memory_gb"] = free_memory_gb
+    return t.with_overrides(**changes) if changes else t
+
+
+def _model(model_id: str | None, params_b: float | None) -> ModelSpec:
+    from advisor import models
+
+    if model_id:
+        table = models.default_models()
+        if model_id not in table:
+            hint = closest(model_id, sorted(table))
+            raise UsageError(f"unknown model {model_id!r}" + (f"; closest: {', '.join(hint)}" if hint else ""))
+        return table[model_id]
+    if params_b is None:
+        raise UsageError("give --model <id> or --params-b <billions>")
+    return models.custom_model(params_b=params_b)
+
+
+def _check_format(fid: str, kind: FormatKind | None = FormatKind.WEIGHTS) -> str:
+    table = default_formats()
+    valid = sorted(k for k, f in table.items() if kind is None or f.kind is kind)
+    if fid not in valid:
+        hint = closest(fid, valid)
+        raise UsageError(f"unknown format {fid!r}" + (f"; closest: {', '.join(hint)}" if hint else ""))
+    return fid
+
+
+def _check_engine(engine: str | None) -> str | None:
+    if engine is None:
+        return None
+    valid = sorted(_catalog().engines)
+    if engine not in valid:
+        hint = closest(engine, valid)
+        raise UsageError(f"unknown engine {engine!r}" + (f"; closest: {', '.join(hint)}" if hint else ""))
+    return engine
+
+
+def _workload(args: argparse.Namespace, profile: Profile) -> Workload:
+    base = PROFILE_DEFAULTS[profile]
+    kv = _check_format(args.kv_format, FormatKind.KV_CACHE) if args.kv_format else None
+    return Workload(
+        batch=args.batch if args.batch is not None else base["batch"],
+        input_len=args.input_len if args.input_len is not None else base["input_len"],
+        output_len=args.output_len if args.output_len is not None else base["output_len"],
+        gpus=args.gpus,
+        kv_format=kv,
+    )
+
+
+def _fmt(v: float | None, digits: int = 1) -> str:
+    return "-" if v is None else f"{v:,.{digits}f}"
+
+
+def _cmd_recommend(args: argparse.Namespace) -> int:
+    from advisor.recommend import Request, recommend
+
+    profile = Profile(args.profile)
+    target = _target(args.hardware, args.memory_gb, args.free_memory_gb)
+    model = _model(args.model, args.params_b)
+    from advisor.quality import parse_tolerance
+
+    req = Request(
+        model=model,
+        hardware=target,
+        profile=profile,
+        workload=_workload(args, profile),
+        engine=_check_engine(args.engine),
+        tolerance=parse_tolerance(args.tolerance),
+    )
+    rec = recommend(req)
+    if args.json:
+        print(json.dumps(rec.to_dict(), indent=2, default=str))
+        return 0
+    w = rec.workload
+    print(
+        f"{model.name} on {w.gpus} x {target.name}  profile={profile.value} batch={w.batch} in={w.input_len} out={w.output_len}"
+    )
+    print(
+        f"{'#':>2} {'format':<18} {'support':<12} {'fits':<5} {'GB/GPU':>7} {'decode/seq':>10} {'out tok/s':>10} {'prefill':>10} {'ppl+%':>6}  engines"
+    )
+    for i, c in enumerate(rec.ranked, 1):
+        e = c.estimate
+        print(
+            f"{i:>2} {c.format_id:<18} {e.support.level.value:<12} {str(e.memory.fits):<5} {e.memory.per_gpu_gb:>7.1f} "
+            f"{_fmt(e.speed.decode_tok_s_per_seq):>10} {_fmt(e.speed.output_tok_s, 0):>10} {_fmt(e.speed.prefill_tok_s, 0):>10} "
+            f"{_fmt(e.quality.ppl_increase_pct, 2):>6}  {','.join(c.engines)}"
+        )
+    if rec.best:
+        print(f"\nBest: {rec.best.format_name}: {rec.best.estimate.support.reason}")
+    if rec.mixed_precision:
+        print(f"Mixed precision: {rec.mixed_precision.description} ({rec.mixed_precision.reason})")
+    print("\nRejected:")
+    for r in rec.rejected:
+        print(f"  {r.format_id:<18} {r.why}")
+    for n in rec.notes:
+        print(f"Note: {n}")
+    return 0
+
+
+def _cmd_estimate(args: argparse.Namespace) -> int:
+    from advisor.estimate import estimate
+
+    profile = Profile(args.profile)
+    target = _target(args.hardware, args.memory_gb, args.free_memory_gb)
+    model = _model(args.model, args.params_b)
+    fid = _check_format(args.format)
+    est = estimate(
+        model,
+        fid,
+        target,
+        _workload(args, profile),
+        _check_engine(args.engine),
+        finetune=profile is Profile.FINETUNE_QLORA,
+    )
+    d = est.to_dict()
+    if args.json:
+        print(json.dumps(d, indent=2, default=str))
+        return 0
+    for key in (
+        "model",
+        "hardware",
+        "format",
+        "engine",
+        "support",
+        "reason",
+        "why_not",
+        "engines",
+        "fits",
+        "memory_gb",
+        "memory_per_gpu_gb",
+        "available_gb",
+        "prefill_tok_s",
+        "decode_tok_s",
+        "decode_tok_s_per_seq",
+        "ttft_ms",
+        "tpot_ms",
+        "e2e_s",
+        "math_format",
+        "basis",
+        "quality_ppl_increase_pct",
+        "quality_level",
+    ):
+        if d.get(key) not in (None, "", []):
+            v = d[key]
+            print(f"{key:>24}: {v:,.2f}" if isinstance(v, float) else f"{key:>24}: {v}")
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    rows: list[dict]
+    if args.what == "hardware":
+        c = _catalog()
+        rows = [
+            {
+                "id": s.id,
+                "name": s.name,
+                "architecture": s.architecture,
+                "memory_gb": s.memory_gb,
+                "memory_bandwidth_gbps": s.memory_bandwidth_gbps,
+            }
+            for s in sorted(c.skus.values(), key=lambda s: s.id)
+        ]
+    elif args.what == "models":
+        from advisor.models import default_models
+
+        rows = [
+            {"id": m.id, "name": m.name, "params_b": m.params_b, "active_params_b": m.active_params_b}
+            for m in sorted(default_models().values(), key=lambda m: m.id)
+        ]
+    else:
+        rows = [
+            {
+                "id": f.id,
+                "name": f.name,
+                "kind": f.kind.value,
+                "bits_per_weight": f.bits_per_weight,
+                "design": f.design.value,
+            }
+            for f in default_formats().values()
+        ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            print("  ".join(f"{v}" for v in r.values()))
+    return 0
+
+
+def _cmd_import(argv: list[str]) -> int:
+    from measurements.cli import main  # lazy: keeps sqlalchemy out of the advisor's imports
+
+    return int(main(argv) or 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m advisor", description="Format Advisor engine")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--hardware", required=True, help="SKU id (python -m advisor list hardware)")
+        sp.add_argument("--model", help="model id (python -m advisor list models)")
+        sp.add_argument("--params-b", type=float, help="custom model: total parameters in billions")
+        sp.add_argument("--gpus", type=int, default=1)
+        sp.add_argument("--batch", type=int)
+        sp.add_argument("--input-len", type=int)
+        sp.add_argument("--output-len", type=int)
+        sp.add_argument("--profile", choices=[p.value for p in Profile], default=Profile.SERVING.value)
+        sp.add_argument("--engine", help="restrict to one engine id")
+        sp.add_argument("--kv-format", help="KV-cache format id (kv_fp8, kv_int8, kv_nvfp4)")
+        sp.add_argument("--memory-gb", type=float, help="override device memory (CPU hosts)")
+        sp.add_argument("--free-memory-gb", type=float, help="free memory per device (from a probe)")
+        sp.add_argument("--json", action="store_true")
+
+    r = sub.add_parser("recommend", help="rank formats for a model on a device")
+    common(r)
+    r.add_argument("--tolerance", default="moderate", help="strict | moderate | relaxed | max ppl increase in %%")
+    e = sub.add_parser("estimate", help="one format's support, memory and speed")
+    common(e)
+    e.add_argument("--format", required=True)
+    ls = sub.add_parser("list", help="list hardware, models or formats")
+    ls.add_argument("what", choices=["hardware", "models", "formats"])
+    ls.add_argument("--json", action="store_true")
+    sub.add_parser("import", help="import measured results (delegates to measurements.cli)", add_help=False)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "import":
+        return _cmd_import(argv[1:])
+    args = build_parser().parse_args(argv)
+    try:
+        if args.cmd == "recommend":
+            return _cmd_recommend(args)
+        if args.cmd == "estimate":
+            return _cmd_estimate(args)
+        return _cmd_list(args)
+    except (UsageError, FormatError, KeyError, ValueError) as exc:
+        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"error: {msg}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

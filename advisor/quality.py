@@ -1,0 +1,86 @@
+"""Expected quality loss per format and model size, and the user's tolerance filter.
+
+Loss is the published wikitext perplexity increase (%) of ``formats.toml`` at its reference model size,
+scaled by ``(ref_params / params) ** SIZE_EXPONENT``: larger models lose less to the same quantizer
+(GPTQ paper, https://arxiv.org/abs/2210.17323, Fig. 1 / Table 3: the 3- and 4-bit perplexity gap shrinks
+with OPT/BLOOM size). The exponent 0.25 is a deliberately mild assumption, clamped to a factor 0.5..2.
+Formats with only ModelOpt's qualitative level get that level's range; formats with neither are "unknown".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from advisor.formats import Format
+
+SIZE_EXPONENT = 0.25
+#: Upper bound (% perplexity increase) of each class, used for ModelOpt's qualitative levels too.
+CLASS_UPPER_PCT: dict[str, float] = {"very_low": 1.0, "low": 5.0, "medium": 15.0, "high": float("inf")}
+#: Tolerance presets -> the worst class they accept ("relaxed" also accepts unknown quality).
+TOLERANCES: dict[str, str] = {"strict": "very_low", "moderate": "low", "relaxed": "high"}
+
+
+@dataclass(frozen=True)
+class QualityEstimate:
+    format_id: str
+    ppl_increase_pct: float | None  # scaled to this model's size; None when unknown
+    level: str  # "very_low" | "low" | "medium" | "high" | "unknown"
+    basis: str  # where the number comes from
+    source: str
+
+
+def _class_of(pct: float) -> str:
+    for name, upper in CLASS_UPPER_PCT.items():
+        if pct <= upper:
+            return name
+    return "high"
+
+
+def expected_quality(fmt: Format, params_b: float | None = None) -> QualityEstimate:
+    """Expected perplexity increase of ``fmt`` on a model of ``params_b`` billion parameters."""
+    if fmt.ppl_increase_pct is not None:
+        pct = float(fmt.ppl_increase_pct)
+        basis = fmt.quality_ref_model or "published evaluation"
+        if fmt.quality_ref_params_b and params_b and pct > 0:
+            scale = min(2.0, max(0.5, (fmt.quality_ref_params_b / params_b) ** SIZE_EXPONENT))
+            pct *= scale
+            if abs(scale - 1.0) > 0.01:
+                basis += f"; scaled x{scale:.2f} for {params_b:g}B parameters"
+        return QualityEstimate(fmt.id, pct, _class_of(pct), basis, fmt.quality_source)
+    if fmt.accuracy_level is not None:
+        return QualityEstimate(
+            fmt.id, None, fmt.accuracy_level, f"ModelOpt accuracy level '{fmt.accuracy_level}'", fmt.quality_source
+        )
+    return QualityEstimate(fmt.id, None, "unknown", "no published evaluation recorded", "")
+
+
+def within_tolerance(quality: QualityEstimate, tolerance: str | float) -> bool:
+    """``strict`` | ``moderate`` | ``relaxed`` or a maximum perplexity increase in percent.
+
+    A numeric limit needs a number: a qualitative level counts at its class's upper bound; unknown fails.
+    """
+    if isinstance(tolerance, int | float) and not isinstance(tolerance, bool):
+        if quality.ppl_increase_pct is not None:
+            return quality.ppl_increase_pct <= tolerance
+        if quality.level in CLASS_UPPER_PCT:
+            return CLASS_UPPER_PCT[quality.level] <= tolerance
+        return False
+    if tolerance not in TOLERANCES:
+        raise ValueError(f"tolerance must be one of {sorted(TOLERANCES)} or a number, got {tolerance!r}")
+    if quality.level == "unknown":
+        return tolerance == "relaxed"
+    order = list(CLASS_UPPER_PCT)
+    return order.index(quality.level) <= order.index(TOLERANCES[tolerance])
+
+
+def parse_tolerance(text: str | float | None) -> str | float:
+    if text is None:
+        return "moderate"
+    if isinstance(text, int | float):
+        return float(text)
+    try:
+        return float(text)
+    except ValueError:
+        if text not in TOLERANCES:
+            raise ValueError(f"tolerance must be one of {sorted(TOLERANCES)} or a number, got {text!r}") from None
+        return text

@@ -1,0 +1,319 @@
+"""Ranking: for a model, hardware target and workload profile, which formats to use and why.
+
+Score (higher is better) = profile speed metric x support factor x quality factor x release bonus, over
+the formats that run, fit and stay within the quality tolerance:
+* speed metric: per-sequence decode tok/s (interactive), aggregate output tok/s (serving), prefill tok/s
+  (long context), 1 / memory (memory-constrained), training tokens/s (QLoRA fine-tuning);
+* support factor: native 1.0, weight-only by design 0.95, weight-only fallback 0.85 (memory win only),
+  emulated 0.5: so native wins unless a weight-only format is clearly faster;
+* quality factor: 1 - ppl increase (%)/100 (a qualitative level: its class midpoint; unknown: 0.9);
+* release bonus: x1.05 when the model's publisher (or a major vendor) ships this format and it runs natively.
+Ties break on the format id, so the result is deterministic and independent of input order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from advisor.estimate import Calibration, Estimate, estimate
+from advisor.formats import Format, FormatKind, default_formats
+from advisor.memory import SIXTEEN_BIT_BYTES, split_params
+from advisor.quality import parse_tolerance, within_tolerance
+from advisor.support import resolve_support
+from advisor.workload import Profile, Workload
+from hardware_db.schema import Support
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from advisor.evidence import Measurement
+    from advisor.hardware import HardwareTarget
+    from advisor.models import ModelSpec, QuantizedRelease
+    from hardware_db.schema import Engine
+
+SUPPORT_FACTOR = {"native": 1.0, "weight_only_design": 0.95, "weight_only_fallback": 0.85, "emulated": 0.5}
+RELEASE_BONUS = 1.05
+UNKNOWN_QUALITY_FACTOR = 0.9
+#: A qualitative (ModelOpt) level scores at the middle of its class (quality.CLASS_UPPER_PCT).
+LEVEL_MIDPOINT_PCT = {"very_low": 0.5, "low": 3.0, "medium": 10.0, "high": 25.0}
+#: Formats a QLoRA-style fine-tune can train adapters on (the frozen base stays in this format).
+FINETUNE_FORMATS = ("bf16", "fp16", "bnb_nf4", "bnb_int8", "int4_gptq_w4a16", "int4_awq_w4a16")
+
+
+@dataclass(frozen=True)
+class Request:
+    model: ModelSpec
+    hardware: HardwareTarget
+    profile: Profile = Profile.SERVING
+    workload: Workload | None = None  # None: the profile's defaults
+    engine: str | None = None  # restrict to one engine
+    tolerance: str | float = "moderate"  # "strict" | "moderate" | "relaxed" | max ppl increase in %
+    formats: tuple[str, ...] | None = None  # restrict to these format ids
+    calibration: Calibration | None = None
+    measurements: tuple[Measurement, ...] = ()
+
+    def resolved_workload(self) -> Workload:
+        return self.workload or Workload.for_profile(self.profile)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    format_id: str
+    format_name: str
+    score: float
+    estimate: Estimate
+    engines: tuple[str, ...]
+    release: QuantizedRelease | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    format_id: str
+    format_name: str
+    why: str
+    estimate: Estimate | None
+
+
+@dataclass(frozen=True)
+class MixedPrecision:
+    description: str
+    attention_format: str
+    mlp_format: str
+    weights_gb: float
+    per_gpu_gb: float
+    fits: bool | None
+    decode_tok_s_per_seq: float | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    model_id: str
+    hardware: str
+    profile: Profile
+    workload: Workload
+    ranked: tuple[Candidate, ...]
+    rejected: tuple[Rejected, ...]
+    mixed_precision: MixedPrecision | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.ranked[0] if self.ranked else None
+
+    def to_dict(self) -> dict:
+        def cand(c: Candidate) -> dict:
+            d = c.estimate.to_dict()
+            d.pop("detail", None)
+            return {
+                "format": c.format_id,
+                "name": c.format_name,
+                "score": c.score,
+                "engines": list(c.engines),
+                "release": c.release.repo if c.release else None,
+                "reasons": list(c.reasons),
+                **{k: v for k, v in d.items() if k not in ("format",)},
+            }
+
+        return {
+            "model": self.model_id,
+            "hardware": self.hardware,
+            "profile": self.profile.value,
+            "workload": {
+                "batch": self.workload.batch,
+                "input_len": self.workload.input_len,
+                "output_len": self.workload.output_len,
+                "gpus": self.workload.gpus,
+                "kv_format": self.workload.kv_format,
+            },
+            "best": self.best.format_id if self.best else None,
+            "ranked": [cand(c) for c in self.ranked],
+            "rejected": [{"format": r.format_id, "name": r.format_name, "why": r.why} for r in self.rejected],
+            "mixed_precision": None if self.mixed_precision is None else self.mixed_precision.__dict__,
+            "notes": list(self.notes),
+        }
+
+
+def _finetune_tok_s(est: Estimate, hardware: HardwareTarget, model: ModelSpec, w: Workload) -> float | None:
+    """Training tokens/s: forward + backward ~ 3x the forward FLOPs, + recompute with checkpointing (4x)."""
+    pre = est.speed.prefill_tok_s
+    return pre / 4.0 if pre else None
+
+
+def _metric(profile: Profile, est: Estimate, hardware: HardwareTarget, model: ModelSpec, w: Workload) -> float | None:
+    s = est.speed
+    if profile is Profile.INTERACTIVE:
+        return s.decode_tok_s_per_seq
+    if profile is Profile.SERVING:
+        return s.output_tok_s or s.decode_tok_s
+    if profile is Profile.LONG_CONTEXT:
+        return s.prefill_tok_s
+    if profile is Profile.MEMORY_CONSTRAINED:
+        return 1000.0 / est.memory.total_gb if est.memory.total_gb else None
+    return _finetune_tok_s(est, hardware, model, w)
+
+
+def _release_for(model: ModelSpec, fmt_id: str) -> QuantizedRelease | None:
+    matches = [r for r in model.releases if r.format_id == fmt_id]
+    matches.sort(key=lambda r: (not r.official, r.publisher, r.repo))
+    return matches[0] if matches else None
+
+
+def _mixed_precision(
+    best: Candidate, model: ModelSpec, request: Request, w: Workload, table: Mapping[str, Format]
+) -> MixedPrecision | None:
+    """Keep attention (and embeddings) at 8-bit where the best format is <= 4-bit, when it still fits."""
+    f = table[best.format_id]
+    if f.weight_bits > 4 or model.n_experts:
+        return None
+    attn_fmt = "fp8_w8a8" if request.hardware.support_level("fp8") is Support.NATIVE else "int8_w8a16"
+    if attn_fmt not in table:
+        return None
+    h, q, kv = model.hidden_size, model.n_heads * model.head_dim, model.n_kv_heads * model.head_dim
+    attn_params = model.n_layers * (h * q + 2 * h * kv + q * h)
+    split = split_params(model)
+    body = split.body
+    if attn_params <= 0 or attn_params >= body:
+        return None
+    extra = attn_params * (table[attn_fmt].bytes_per_weight - f.bytes_per_weight)
+    weights = best.estimate.memory.weights_gb + extra / 1e9
+    per_gpu = best.estimate.memory.per_gpu_gb + extra / 1e9 / w.gpus
+    avail = best.estimate.memory.available_gb
+    fits = None if avail is None else per_gpu <= avail
+    if fits is False:
+        return None
+    dec = best.estimate.speed.decode_tok_s_per_seq
+    ratio = None
+    if dec and best.estimate.speed.decode_bound == "memory":
+        base = best.estimate.memory.weights_gb + best.estimate.memory.kv_cache_gb
+        ratio = base / (base + extra / 1e9)
+    share = attn_params / body
+    return MixedPrecision(
+        description=f"attention projections in {table[attn_fmt].name}, MLP in {f.name}, embeddings/lm_head 16-bit",
+        attention_format=attn_fmt,
+        mlp_format=f.id,
+        weights_gb=weights,
+        per_gpu_gb=per_gpu,
+        fits=fits,
+        decode_tok_s_per_seq=dec * ratio if (dec and ratio) else dec,
+        reason=(
+            f"attention is {share:.0%} of the quantized weights; keeping it at 8-bit costs {extra / 1e9:.1f} GB"
+            + (f" and ~{(1 - ratio):.0%} decode speed" if ratio else "")
+            + " and protects the layers most sensitive to 4-bit error"
+        ),
+    )
+
+
+def recommend(
+    request: Request,
+    *,
+    formats: Mapping[str, Format] | None = None,
+    engines: Mapping[str, Engine] | None = None,
+) -> Recommendation:
+    """Rank every weight format for the request (see the module docstring for the score)."""
+    table = dict(formats) if formats is not None else default_formats()
+    if engines is None:
+        from hardware_db.catalog import default_catalog
+
+        engines = default_catalog().engines
+    w = request.resolved_workload()
+    tolerance = parse_tolerance(request.tolerance)
+    finetune = request.profile is Profile.FINETUNE_QLORA
+    ids = sorted(set(request.formats) if request.formats is not None else set(table))
+    ranked: list[Candidate] = []
+    rejected: list[Rejected] = []
+    for fid in ids:
+        f = table[fid]
+        if f.kind is not FormatKind.WEIGHTS:
+            continue
+        if finetune and fid not in FINETUNE_FORMATS:
+            rejected.append(Rejected(fid, f.name, f"{f.name}: not a base format for QLoRA-style fine-tuning", None))
+            continue
+        v = resolve_support(request.hardware, f, request.engine, engines=engines)
+        if not v.runs:
+            rejected.append(Rejected(fid, f.name, v.why_not or v.reason, None))
+            continue
+        est = estimate(
+            request.model,
+            f,
+            request.hardware,
+            w,
+            request.engine,
+            calibration=request.calibration,
+            measurements=request.measurements,
+            engines=engines,
+            formats=table,
+            finetune=finetune,
+            verdict=v,
+        )
+        if est.memory.fits is False:
+            m = est.memory
+            rejected.append(
+                Rejected(
+                    fid,
+                    f.name,
+                    f"{f.name} does not fit: {m.per_gpu_gb:.1f} GB per GPU needed, {m.available_gb:.1f} GB usable "
+                    f"on {w.gpus} x {request.hardware.name}",
+                    est,
+                )
+            )
+            continue
+        if not within_tolerance(est.quality, tolerance):
+            q = est.quality
+            amount = f"+{q.ppl_increase_pct:.1f}% perplexity" if q.ppl_increase_pct is not None else q.level
+            rejected.append(
+                Rejected(fid, f.name, f"{f.name} exceeds the '{tolerance}' quality tolerance ({amount})", est)
+            )
+            continue
+        metric = _metric(request.profile, est, request.hardware, request.model, w)
+        if metric is None:
+            rejected.append(Rejected(fid, f.name, f"{f.name}: no speed estimate ({'; '.join(est.speed.notes)})", est))
+            continue
+        if v.level is Support.NATIVE:
+            sf, why = SUPPORT_FACTOR["native"], "native low-precision math" if not f.is_weight_only else "native"
+        elif v.level is Support.WEIGHT_ONLY:
+            key = "weight_only_fallback" if v.fallback else "weight_only_design"
+            sf, why = SUPPORT_FACTOR[key], "weight-only fallback: memory win only" if v.fallback else "weight-only"
+        else:
+            sf, why = SUPPORT_FACTOR["emulated"], "emulated: no speed-up"
+        q = est.quality
+        if q.ppl_increase_pct is not None:
+            qf = 1.0 - q.ppl_increase_pct / 100.0
+        elif q.level in LEVEL_MIDPOINT_PCT:
+            qf = 1.0 - LEVEL_MIDPOINT_PCT[q.level] / 100.0
+        else:
+            qf = UNKNOWN_QUALITY_FACTOR
+        qf = max(qf, 0.05)
+        release = _release_for(request.model, fid)
+        bonus = RELEASE_BONUS if (release and v.level is Support.NATIVE) else 1.0
+        reasons = [why, v.reason]
+        if release:
+            reasons.append(f"{'official' if release.official else 'vendor'} release: {release.repo}")
+        ranked.append(Candidate(fid, f.name, metric * sf * qf * bonus, est, v.engines, release, tuple(reasons)))
+    ranked.sort(key=lambda c: (-round(c.score, 9), c.format_id))
+    rejected.sort(key=lambda r: r.format_id)
+    notes = []
+    if not ranked:
+        notes.append(
+            "no format runs, fits and meets the quality tolerance: add GPUs, relax the tolerance, or shorten context"
+        )
+    mixed = _mixed_precision(ranked[0], request.model, request, w, table) if ranked and not finetune else None
+    return Recommendation(
+        model_id=request.model.id,
+        hardware=request.hardware.sku_id or request.hardware.name,
+        profile=request.profile,
+        workload=w,
+        ranked=tuple(ranked),
+        rejected=tuple(rejected),
+        mixed_precision=mixed,
+        notes=tuple(notes),
+    )
+
+
+def recommend_many(requests: Iterable[Request], **kwargs) -> list[Recommendation]:
+    return [recommend(r, **kwargs) for r in requests]
+
+
+__all__ = ["Candidate", "MixedPrecision", "Recommendation", "Rejected", "Request", "recommend", "SIXTEEN_BIT_BYTES"]

@@ -1,0 +1,53 @@
+import json
+
+from advisor.__main__ import main
+
+
+def test_estimate_json_has_the_contract_keys(capsys):
+    rc = main(["estimate", "--hardware", "h100_sxm5_80gb", "--model", "llama-3.1-8b", "--format", "fp8_w8a8", "--json"])
+    assert rc == 0
+    d = json.loads(capsys.readouterr().out)
+    for key in ("decode_tok_s", "prefill_tok_s", "ttft_ms", "tpot_ms", "memory_gb", "fits", "support", "reason"):
+        assert key in d
+    assert d["support"] == "native" and d["fits"] is True
+    assert d["decode_tok_s"] > 0 and d["prefill_tok_s"] > d["decode_tok_s"]
+
+
+def test_estimate_from_params(capsys):
+    rc = main(["estimate", "--hardware", "a100_sxm4_80gb", "--params-b", "13", "--format", "int4_awq_w4a16", "--json"])
+    assert rc == 0
+    assert json.loads(capsys.readouterr().out)["support"] == "weight_only"
+
+
+def test_recommend_json(capsys):
+    rc = main(
+        [
+            "recommend",
+            "--hardware",
+            "h100_sxm5_80gb",
+            "--model",
+            "llama-3.1-70b",
+            "--gpus",
+            "8",
+            "--batch",
+            "64",
+            "--json",
+        ]
+    )
+    assert rc == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["best"] and d["ranked"] and d["rejected"]
+
+
+def test_unknown_ids_exit_2_with_closest(capsys):
+    assert main(["estimate", "--hardware", "h100_sxm", "--model", "llama-3.1-8b", "--format", "bf16"]) == 2
+    assert "h100_sxm5_80gb" in capsys.readouterr().err
+    assert main(["estimate", "--hardware", "h100_sxm5_80gb", "--model", "llama-3.1-8b", "--format", "fp8_w8a9"]) == 2
+    assert "fp8_w8a8" in capsys.readouterr().err
+    assert main(["recommend", "--hardware", "h100_sxm5_80gb", "--model", "lama-3.1-8b"]) == 2
+    assert "llama-3.1-8b" in capsys.readouterr().err
+
+
+def test_list_formats_json(capsys):
+    assert main(["list", "formats", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) >= 30
