@@ -1,0 +1,170 @@
+from dataclasses import replace
+
+import pytest
+
+from advisor.estimate import calibrate, estimate
+from advisor.evidence import Measurement
+from advisor.formats import get_format
+from advisor.memory import GB, estimate_memory, kv_cache_bytes, weight_bytes
+from advisor.quality import expected_quality, within_tolerance
+from advisor.recommend import FINETUNE_FORMATS, Request, recommend
+from advisor.speed import estimate_speed
+from advisor.support import resolve_support
+from advisor.workload import Profile, Workload
+
+from .conftest import dense_model
+
+
+def test_kv_cache_formula(llama70):
+    # 2 x 80 layers x 8 kv heads x 128 head_dim x 2 bytes = 327,680 bytes per token
+    assert kv_cache_bytes(llama70, 1280, 64) == pytest.approx(327_680 * 1280 * 64)
+    m = estimate_memory(llama70, "bf16", Workload(batch=64, input_len=1024, output_len=256, kv_format="kv_fp8"))
+    assert m.kv_cache_gb == pytest.approx(327_680 * 1280 * 64 / 2 / GB)
+
+
+def test_mla_kv_cache_uses_latent_width(llama70):
+    mla = replace(llama70, kv_lora_rank=512, qk_rope_head_dim=64, n_layers=61)
+    assert kv_cache_bytes(mla, 1000, 1) == pytest.approx(61 * 576 * 2 * 1000)
+
+
+def test_weights_keep_embeddings_in_16bit(llama70):
+    f = get_format("int4_awq_w4a16")
+    embed = 128256 * 8192
+    expected = (70e9 - 2 * embed) * 4.156 / 8 + 2 * embed * 2
+    assert weight_bytes(llama70, f) == pytest.approx(expected)
+    # GGUF averages include everything: params x bpw
+    assert weight_bytes(llama70, get_format("gguf_q4_k_m")) == pytest.approx(70e9 * 4.8944 / 8)
+
+
+def test_tensor_parallel_and_fit(hopper, llama70):
+    one = estimate_memory(llama70, "bf16", Workload(batch=1), hopper)
+    eight = estimate_memory(llama70, "bf16", Workload(batch=1, gpus=8), hopper)
+    assert one.fits is False and eight.fits is True
+    assert eight.per_gpu_gb == pytest.approx(one.per_gpu_gb - one.weights_gb * 7 / 8 - one.kv_cache_gb * 7 / 8)
+    assert one.available_gb == pytest.approx(80 * 0.9)
+    probed = estimate_memory(llama70, "bf16", Workload(batch=1, gpus=8), hopper.with_overrides(free_memory_gb=10.0))
+    assert probed.available_gb == 10.0 and probed.fits is False
+
+
+def test_low_precision_speeds_prefill_more_than_decode(hopper, engines, llama70):
+    w = Workload(batch=1, input_len=4096, output_len=256)
+    bf16 = estimate_speed(llama70, get_format("bf16"), w, hopper, resolve_support(hopper, "bf16", engines=engines))
+    fp8 = estimate_speed(
+        llama70, get_format("fp8_w8a8"), w, hopper, resolve_support(hopper, "fp8_w8a8", engines=engines)
+    )
+    assert fp8.math_format == "fp8" and bf16.math_format == "bf16"
+    assert fp8.prefill_bound == "compute"
+    # compute-bound prefill: (2000 x 0.37) / (1000 x 0.50) = 1.48x
+    assert fp8.prefill_tok_s / bf16.prefill_tok_s == pytest.approx(1.48, rel=0.02)
+    assert fp8.decode_bound == "memory"
+    assert 1.5 < fp8.decode_tok_s / bf16.decode_tok_s < 2.0
+
+
+def test_weight_only_has_no_compute_gain(hopper, engines, llama70):
+    w = Workload(batch=1, input_len=4096, output_len=256)
+    bf16 = estimate_speed(llama70, get_format("bf16"), w, hopper, resolve_support(hopper, "bf16", engines=engines))
+    awq = estimate_speed(
+        llama70, get_format("int4_awq_w4a16"), w, hopper, resolve_support(hopper, "int4_awq_w4a16", engines=engines)
+    )
+    assert awq.math_format == "bf16"
+    assert awq.prefill_tok_s == pytest.approx(bf16.prefill_tok_s, rel=0.01)  # Marlin: same 16-bit compute
+    assert awq.decode_tok_s > 3 * bf16.decode_tok_s  # ~4x fewer bytes at batch 1
+    generic = estimate_speed(
+        llama70, get_format("int8_w8a16"), w, hopper, resolve_support(hopper, "int8_w8a16", engines=engines)
+    )
+    assert generic.efficiency["decode_compute"] == pytest.approx(0.5 * 0.652)
+    assert generic.prefill_tok_s == pytest.approx(bf16.prefill_tok_s * 0.912, rel=0.01)
+
+
+def test_moe_decodes_on_active_parameters(hopper, moe):
+    dense = replace(moe, n_experts=None, n_active_experts=None, active_params_b=moe.params_b, id="dense")
+    w = Workload(batch=1)
+    f = get_format("bf16")
+    fast = estimate_speed(moe, f, w, hopper)
+    slow = estimate_speed(dense, f, w, hopper)
+    assert fast.decode_tok_s > 8 * slow.decode_tok_s
+    # a big batch touches (almost) every expert: the advantage shrinks
+    big = Workload(batch=256)
+    assert estimate_speed(moe, f, big, hopper).tpot_ms > 3 * fast.tpot_ms
+
+
+def test_multi_gpu_adds_communication(hopper, llama70):
+    f = get_format("bf16")
+    two = estimate_speed(llama70, f, Workload(batch=1, gpus=2), hopper)
+    slow_link = estimate_speed(llama70, f, Workload(batch=1, gpus=2), hopper.with_overrides(interconnect_gbps=10.0))
+    assert slow_link.tpot_ms > two.tpot_ms
+
+
+def test_band_and_basis(hopper, llama70):
+    est = estimate_speed(llama70, get_format("bf16"), Workload(), hopper)
+    lo, hi = est.band["decode_tok_s"]
+    assert lo < est.decode_tok_s < hi and est.basis == "estimated"
+
+
+def test_calibration_and_measured_basis(hopper, llama70):
+    w = Workload(batch=1, input_len=512, output_len=128)
+    base = estimate(llama70, "bf16", hopper, w, engines={})
+    rows = [
+        Measurement(
+            hardware_sku=hopper.sku_id,
+            model_id=llama70.id,
+            params_b=None,
+            format_id="bf16",
+            engine="vllm",
+            batch=1,
+            input_len=512,
+            output_len=128,
+            decode_tok_s=base.speed.decode_tok_s * 2,
+            source="row 1",
+        )
+    ]
+    cal = calibrate(rows, {hopper.sku_id: hopper}, {llama70.id: llama70}, engines={})
+    assert cal.n_measurements == 1
+    other = Workload(batch=4, input_len=512, output_len=128)
+    calibrated = estimate(llama70, "bf16", hopper, other, calibration=cal, engines={})
+    plain = estimate(llama70, "bf16", hopper, other, engines={})
+    assert calibrated.speed.basis == "calibrated from 1 measurement"
+    assert calibrated.speed.tpot_ms == pytest.approx(plain.speed.tpot_ms / 2)
+    measured = estimate(llama70, "bf16", hopper, w, measurements=rows, engines={})
+    assert measured.speed.basis == "measured"
+    assert measured.speed.decode_tok_s == pytest.approx(rows[0].decode_tok_s)
+    skipped = calibrate([Measurement(hardware_sku="nope", model_id=None, params_b=8, format_id="bf16")], {})
+    assert skipped.n_measurements == 0 and skipped.skipped
+
+
+def test_quality_scales_with_size_and_tolerance_filters():
+    f = get_format("int4_gptq_w4a16")
+    small, big = expected_quality(f, 7.0), expected_quality(f, 70.0)
+    assert small.ppl_increase_pct == pytest.approx(4.02)
+    assert big.ppl_increase_pct < small.ppl_increase_pct
+    assert within_tolerance(small, "moderate") and not within_tolerance(small, "strict")
+    assert within_tolerance(small, 5.0) and not within_tolerance(small, 3.0)
+    q2 = expected_quality(get_format("gguf_q2_k"), 8.0)
+    assert not within_tolerance(q2, "moderate") and within_tolerance(q2, "relaxed")
+    unknown = expected_quality(get_format("aqlm_2bit"), 8.0)
+    assert unknown.level == "unknown" and not within_tolerance(unknown, 50.0)
+
+
+def test_profiles_change_the_winner(hopper, engines):
+    model = dense_model(8.0, 32, 4096)
+    pick = ("bf16", "fp8_w8a8", "int4_awq_w4a16", "int8_w8a8")
+    inter = recommend(Request(model, hopper, Profile.INTERACTIVE, formats=pick), engines=engines)
+    longc = recommend(Request(model, hopper, Profile.LONG_CONTEXT, formats=pick), engines=engines)
+    assert inter.best.format_id == "int4_awq_w4a16"  # fewest bytes per decode step
+    assert longc.best.format_id == "fp8_w8a8"  # fastest prefill
+    assert inter.mixed_precision is not None and inter.mixed_precision.attention_format == "fp8_w8a8"
+
+
+def test_finetune_profile(hopper, engines):
+    model = dense_model(8.0, 32, 4096)
+    rec = recommend(Request(model, hopper, Profile.FINETUNE_QLORA, tolerance="relaxed"), engines=engines)
+    assert rec.ranked and all(c.format_id in FINETUNE_FORMATS for c in rec.ranked)
+    assert all(c.estimate.memory.adapters_gb > 0 for c in rec.ranked)
+
+
+def test_memory_constrained_prefers_smallest(ampere, engines):
+    model = dense_model(70.0)
+    rec = recommend(Request(model, ampere, Profile.MEMORY_CONSTRAINED, Workload(gpus=2, batch=8)), engines=engines)
+    sizes = [c.estimate.memory.total_gb for c in rec.ranked]
+    assert rec.best.estimate.memory.total_gb == min(sizes)
+    assert any(r.format_id == "bf16" and "does not fit" in r.why for r in rec.rejected)
