@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import hardware_page, overview_page, report_view, reports_page
+from ui import advise_page, hardware_page, overview_page, report_view, reports_page
 
 
 def build_navigation():
@@ -12,8 +12,9 @@ def build_navigation():
         page = st.Page(report_view.render, title="Shared report", icon=":material/description:", default=True)
         return st.navigation([page], position="hidden")
     pages = [
-        st.Page(overview_page.render, title="Overview", icon=":material/home:", url_path="overview", default=True),
+        st.Page(advise_page.render, title="Advise", icon=":material/recommend:", url_path="advise", default=True),
         st.Page(hardware_page.render, title="Hardware", icon=":material/memory:", url_path="hardware"),
         st.Page(reports_page.render, title="Reports", icon=":material/share:", url_path="reports"),
+        st.Page(overview_page.render, title="About", icon=":material/info:", url_path="about"),
     ]
     return st.navigation(pages)

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from reports.service import get_report
+from store.db import create_db_engine
+from tests.conftest import REPO
+
+APP = str(REPO / "app.py")
+
+
+def _run(monkeypatch, url: str, **params) -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(APP, default_timeout=90)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _ranking(at: AppTest):
+    return at.dataframe[0].value  # the ranking is the first table on the page
+
+
+def test_query_params_restore_the_view(monkeypatch, sqlite_url):
+    at = _run(monkeypatch, sqlite_url, hw="a100_sxm4_80gb", model="llama-3.1-8b", profile="interactive", gpus="1")
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="a_hw").value == "a100_sxm4_80gb"
+    assert at.selectbox(key="a_model").value == "llama-3.1-8b"
+    ranking = _ranking(at)
+    assert len(ranking) > 3
+    fp8 = ranking[ranking["format"].str.contains("FP8 W8A8", regex=False)]
+    assert not fp8.empty and all("weight-only" in s for s in fp8["support"])
+
+
+def test_bad_query_params_give_messages_not_tracebacks(monkeypatch, sqlite_url):
+    at = _run(monkeypatch, sqlite_url, hw="h100_sxm", batch="-5", gpus="many", nonsense="1")
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning)
+    assert "hw='h100_sxm'" in text and "Did you mean" in text
+    assert "batch='-5'" in text and "gpus='many'" in text and "'nonsense'" in text
+    assert len(_ranking(at)) > 0  # falls back to defaults and still advises
+
+
+def test_changing_inputs_updates_url_and_ranking(monkeypatch, sqlite_url):
+    at = _run(monkeypatch, sqlite_url, hw="h100_sxm5_80gb", model="llama-3.1-70b", tol="relaxed", gpus="2")
+    before = _ranking(at)
+    assert "weight-only" in before[before["format"] == "NVFP4 (W4A4)"]["support"].iloc[0]
+    at.selectbox(key="a_hw").set_value("b200").run()
+    assert not at.exception
+    assert at.query_params["hw"] == ["b200"] or at.query_params["hw"] == "b200"
+    ranking = _ranking(at)
+    nvfp4 = ranking[ranking["format"] == "NVFP4 (W4A4)"]
+    assert len(nvfp4) == 1 and "native" in nvfp4["support"].iloc[0]
+
+
+def test_share_stores_a_snapshot_that_opens_read_only(monkeypatch, sqlite_url):
+    at = _run(monkeypatch, sqlite_url, hw="h100_sxm5_80gb", model="llama-3.1-8b", batch="8")
+    at.button(key="share_button").click().run()
+    assert not at.exception
+    rid = at.session_state["last_shared"]
+    stored = get_report(rid, engine=create_db_engine(sqlite_url))
+    assert stored["snapshot"]["inputs"]["hardware"] == "h100_sxm5_80gb"
+    assert [r["format"] for r in stored["snapshot"]["ranking"]] == _ranking(at)["format"].tolist()
+    view = _run(monkeypatch, sqlite_url, report=rid)
+    assert not view.exception
+    assert view.dataframe[1].value["format_id"].tolist() == [r["format_id"] for r in stored["snapshot"]["ranking"]]
+
+
+def test_custom_model_from_parameter_count(monkeypatch, sqlite_url):
+    at = _run(monkeypatch, sqlite_url, hw="rtx_4090", model="custom", params_b="13")
+    assert not at.exception
+    assert at.number_input(key="a_params_b").value == 13.0
+    assert len(_ranking(at)) > 0

@@ -1,0 +1,382 @@
+"""Advise: hardware + model + workload -> ranked formats with native status, fit, speed, quality, why.
+
+Every input is mirrored in the URL's query parameters, so a refresh or a copied link restores the
+view. "Share" stores an immutable snapshot and gives a ``?report=<id>`` link.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from advisor.estimate import calibrate
+from advisor.from_probe import target_from_probe
+from advisor.hardware import HardwareTarget
+from advisor.models import custom_model, default_models
+from advisor.recommend import Request, recommend
+from advisor.workload import PROFILE_DEFAULTS, Profile, Workload
+from hardware_db.schema import MathFormat
+from reports.export import to_csv, to_html, to_json, to_markdown
+from reports.figures import report_figures
+from reports.service import ReportError, create_report
+from reports.snapshot import build_snapshot
+from ui.format import support_badge
+from ui.params import Param, parse_params
+from ui.resources import catalog, db_engine
+
+CUSTOM = "custom"
+TOLERANCES = ("strict", "moderate", "relaxed")
+PROFILE_LABELS = {
+    "interactive": "Interactive chat (batch 1, time per token)",
+    "serving": "High-throughput serving (aggregate tokens/s)",
+    "long_context": "Long context (prefill / time to first token)",
+    "memory_constrained": "Memory-constrained (smallest that keeps quality)",
+    "finetune_qlora": "QLoRA fine-tuning on a quantized base",
+}
+
+
+def _spec() -> list[Param]:
+    cat = catalog()
+    models = tuple(sorted(default_models())) + (CUSTOM,)
+    engines = ("any", *sorted(cat.engines))
+    return [
+        Param("hw", "choice", "h100_sxm5_80gb", choices=tuple(sorted(cat.skus))),
+        Param("probe", "str", ""),
+        Param("device", "int", 0, minimum=0, maximum=64),
+        Param("gpus", "int", 1, minimum=1, maximum=64),
+        Param("model", "choice", "llama-3.1-70b", choices=models),
+        Param("params_b", "float", 8.0, minimum=0.1, maximum=5000),
+        Param("profile", "choice", "serving", choices=tuple(p.value for p in Profile)),
+        Param("batch", "int", 0, minimum=0, maximum=4096),
+        Param("in", "int", 0, minimum=0, maximum=1_048_576),
+        Param("out", "int", 0, minimum=0, maximum=131_072),
+        Param("tol", "choice", "moderate", choices=TOLERANCES),
+        Param("engine", "choice", "any", choices=engines),
+    ]
+
+
+def _init_state() -> None:
+    """Seed widget state from the URL once per session; report bad parameters."""
+    if st.session_state.get("_advise_seeded"):
+        return
+    values, errors = parse_params(dict(st.query_params), _spec())
+    for key, value in values.items():
+        st.session_state[f"a_{key}"] = value
+    st.session_state["a_hw_source"] = "Stored probe report" if values["probe"] else "Catalog"
+    st.session_state["_advise_param_errors"] = errors
+    st.session_state["_advise_seeded"] = True
+
+
+def _sync_query_params(values: dict) -> None:
+    wanted = {k: str(v) for k, v in values.items() if v not in (None, "", 0) or k in ("device",)}
+    if values.get("probe") in (None, ""):
+        wanted.pop("device", None)
+    current = dict(st.query_params)
+    if current != wanted:
+        st.query_params.from_dict(wanted)
+
+
+@st.cache_data(show_spinner=False, ttl=30)
+def _probe_reports(_token: int) -> list[dict]:
+    from probes.store import list_reports
+
+    return [
+        {"id": r.id, "label": f"{r.created_at:%Y-%m-%d %H:%M} · {r.label or r.hostname} · {', '.join(r.devices)}"}
+        for r in list_reports(engine=db_engine())
+    ]
+
+
+def _probe_target(report_id: str, device: int) -> HardwareTarget | None:
+    from probes.store import get_report
+    from probes.target import report_to_targets
+
+    report = get_report(report_id, engine=db_engine())
+    if report is None:
+        st.error(f"No stored probe report with id {report_id!r}; pick another or use the catalog.")
+        return None
+    devices = report_to_targets(report)
+    if not 0 <= device < len(devices):
+        st.error(f"The probe report has {len(devices)} device(s); device {device} does not exist.")
+        return None
+    return target_from_probe(devices[device], catalog())
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def _measurements(_engine_key: str, results_count: int):
+    from measurements.service import results_as_measurements
+
+    return tuple(results_as_measurements(engine=db_engine()))
+
+
+def _hardware_inputs() -> tuple[HardwareTarget | None, dict]:
+    cat = catalog()
+    source = st.radio("Hardware from", ["Catalog", "Stored probe report"], horizontal=True, key="a_hw_source")
+    info: dict = {}
+    if source == "Catalog":
+        sku_ids = sorted(cat.skus, key=lambda s: (cat.skus[s].vendor, cat.skus[s].name))
+        sku = st.selectbox(
+            "Accelerator", sku_ids, format_func=lambda s: cat.skus[s].name, key="a_hw", help="From the curated catalog"
+        )
+        st.session_state["a_probe"] = ""
+        target = HardwareTarget.from_catalog(cat, sku)
+        info = {"hardware": sku, "hardware_name": target.name}
+    else:
+        reports = _probe_reports(0)
+        if not reports:
+            st.info("No probe reports are stored yet: run or upload one on the Probe page.")
+            return None, {}
+        ids = [r["id"] for r in reports]
+        labels = {r["id"]: r["label"] for r in reports}
+        if st.session_state.get("a_probe") not in ids:
+            st.session_state["a_probe"] = st.session_state.get("hardware_probe_id") or ids[0]
+            if st.session_state["a_probe"] not in ids:
+                st.session_state["a_probe"] = ids[0]
+        rid = st.selectbox("Probe report", ids, format_func=labels.get, key="a_probe")
+        device = st.number_input("Device index in the report (0 = first)", 0, 64, key="a_device")
+        target = _probe_target(rid, int(device))
+        if target is None:
+            return None, {}
+        info = {"hardware": target.sku_id or target.architecture, "hardware_name": target.name, "probe": rid}
+        st.caption("Measured throughputs from this probe take precedence over datasheet peaks.")
+    return target, info
+
+
+def render() -> None:
+    st.title("Advise")
+    _init_state()
+    for msg in st.session_state.get("_advise_param_errors", []):
+        st.warning(msg)
+    models = default_models()
+    c1, c2, c3 = st.columns(3)
+    with c1:
+        st.subheader("Hardware")
+        target, hw_info = _hardware_inputs()
+        gpus = st.number_input("GPUs (tensor parallel)", 1, 64, key="a_gpus")
+    with c2:
+        st.subheader("Model")
+        model_id = st.selectbox(
+            "Model",
+            [*sorted(models), CUSTOM],
+            format_func=lambda m: "Custom (from parameter count)" if m == CUSTOM else models[m].name,
+            key="a_model",
+        )
+        if model_id == CUSTOM:
+            params_b = st.number_input("Parameters (billions)", 0.1, 5000.0, step=1.0, key="a_params_b")
+            model = custom_model(float(params_b))
+        else:
+            model = models[model_id]
+            kind = f"MoE, {model.active_params_b:g}B active" if model.n_experts else "dense"
+            st.caption(f"{model.params_b:g}B parameters ({kind}), {model.n_layers} layers, {model.n_kv_heads} KV heads")
+    with c3:
+        st.subheader("Workload")
+        profile = st.selectbox("Profile", [p.value for p in Profile], format_func=PROFILE_LABELS.get, key="a_profile")
+        defaults = PROFILE_DEFAULTS[Profile(profile)]
+        batch = st.number_input("Batch / concurrency (0 = profile default)", 0, 4096, key="a_batch")
+        in_len = st.number_input("Input tokens (0 = default)", 0, 1_048_576, key="a_in")
+        out_len = st.number_input("Output tokens (0 = default)", 0, 131_072, key="a_out")
+        tol = st.select_slider("Quality tolerance", TOLERANCES, key="a_tol")
+        engine_id = st.selectbox("Engine", ["any", *sorted(catalog().engines)], key="a_engine")
+
+    values = {
+        "hw": st.session_state.get("a_hw"),
+        "probe": st.session_state.get("a_probe", ""),
+        "device": st.session_state.get("a_device", 0),
+        "gpus": gpus,
+        "model": model_id,
+        "params_b": st.session_state.get("a_params_b") if model_id == CUSTOM else None,
+        "profile": profile,
+        "batch": batch,
+        "in": in_len,
+        "out": out_len,
+        "tol": tol,
+        "engine": engine_id,
+    }
+    _sync_query_params(values)
+    if target is None:
+        return
+
+    workload = Workload(
+        batch=int(batch) or defaults["batch"],
+        input_len=int(in_len) or defaults["input_len"],
+        output_len=int(out_len) or defaults["output_len"],
+        gpus=int(gpus),
+    )
+    from store.migrate import database_state
+
+    state = database_state(db_engine())
+    measurements = _measurements(str(db_engine().url), state.results)
+    calibration = _calibration(measurements) if measurements else None
+    request = Request(
+        model=model,
+        hardware=target,
+        profile=Profile(profile),
+        workload=workload,
+        engine=None if engine_id == "any" else engine_id,
+        tolerance=tol,
+        calibration=calibration,
+        measurements=measurements,
+    )
+    rec = recommend(request)
+    inputs = {
+        **hw_info,
+        "gpus": workload.gpus,
+        "model": model.id,
+        "model_name": model.name,
+        "params_b": model.params_b,
+        "profile": profile,
+        "batch": workload.batch,
+        "input_len": workload.input_len,
+        "output_len": workload.output_len,
+        "tolerance": tol,
+        "engine": engine_id,
+        "speed_key": "decode_tok_s_per_seq" if profile == "interactive" else "decode_tok_s",
+    }
+    evidence = _evidence_rows(measurements, target, model.id)
+    snapshot = build_snapshot(
+        rec,
+        inputs=inputs,
+        catalog_version=catalog().version,
+        peaks_tflops={m.value: target.peak_tflops(m.value) for m in MathFormat if target.peak_tflops(m.value)},
+        bandwidth_gbps=target.bandwidth_gbps,
+        model_active_params_b=model.active_params_b,
+        evidence=evidence,
+    )
+    _show(rec, snapshot, target)
+
+
+@st.cache_data(show_spinner=False, ttl=60)
+def _calibration_cached(_key: int, _measurements):
+    cat = catalog()
+    targets = {sid: HardwareTarget.from_catalog(cat, sid) for sid in cat.skus}
+    return calibrate(_measurements, targets, default_models())
+
+
+def _calibration(measurements):
+    return _calibration_cached(len(measurements), measurements)
+
+
+def _evidence_rows(measurements, target: HardwareTarget, model_id: str) -> list[dict]:
+    rows = []
+    for m in measurements:
+        if m.hardware_sku != target.sku_id or (m.model_id and m.model_id != model_id):
+            continue
+        rows.append(
+            {
+                "measured": "measured",
+                "format_id": m.format_id,
+                "engine": m.engine,
+                "batch": m.batch,
+                "input_len": m.input_len,
+                "output_len": m.output_len,
+                "prefill_tok_s": m.prefill_tok_s,
+                "decode_tok_s": m.decode_tok_s,
+                "source": m.source,
+            }
+        )
+    return rows[:200]
+
+
+def _show(rec, snapshot: dict, target: HardwareTarget) -> None:
+    best = rec.best
+    if best is None:
+        st.error("No format fits these constraints. See why each was rejected below.")
+    else:
+        est = best.estimate
+        st.success(
+            f"**Best for this workload: {best.format_name}** · {support_badge(est.support.level.value)} · "
+            f"{est.memory.per_gpu_gb:.1f} GB per GPU · decode {est.speed.decode_tok_s or 0:,.0f} tok/s "
+            f"({est.speed.basis})"
+        )
+        st.caption(est.support.reason)
+    st.caption(
+        "Speeds are **estimated** from a roofline model (band = uncertainty) unless the basis says "
+        "*calibrated* or *measured*. Support levels come from the catalog, with their sources."
+    )
+    df = pd.DataFrame(snapshot["ranking"])
+    if not df.empty:
+        df["support"] = df["support"].map(support_badge)
+        st.dataframe(
+            df[
+                [
+                    "rank",
+                    "format",
+                    "support",
+                    "fits",
+                    "memory_per_gpu_gb",
+                    "decode_tok_s",
+                    "decode_low",
+                    "decode_high",
+                    "decode_tok_s_per_seq",
+                    "prefill_tok_s",
+                    "ttft_ms",
+                    "tpot_ms",
+                    "quality_loss_pct",
+                    "quality_level",
+                    "engines",
+                    "basis",
+                    "release",
+                ]
+            ],
+            hide_index=True,
+            width="stretch",
+            key="advise_ranking",
+        )
+        with st.expander("Why each format ranks where it does"):
+            for c in rec.ranked:
+                st.markdown(f"**{c.format_name}** (`{c.format_id}`): " + " ".join(c.reasons))
+    if rec.mixed_precision is not None:
+        mp = rec.mixed_precision
+        st.info(f"Mixed precision suggestion: {mp.description}. {mp.reason}")
+    if snapshot["rejected"]:
+        with st.expander(f"Rejected formats: why not ({len(snapshot['rejected'])})"):
+            st.dataframe(pd.DataFrame(snapshot["rejected"]), hide_index=True, width="stretch")
+    figs = report_figures(snapshot)
+    tabs = st.tabs(["Speed vs memory vs quality", "Roofline"][: len(figs)] or ["Charts"])
+    for tab, fig in zip(tabs, figs, strict=False):
+        with tab:
+            st.plotly_chart(fig, width="stretch")
+    if snapshot["evidence"]:
+        st.subheader("Measured evidence on this hardware")
+        st.dataframe(pd.DataFrame(snapshot["evidence"]), hide_index=True, width="stretch")
+    for note in rec.notes:
+        st.caption(note)
+    _share(snapshot)
+
+
+def _share(snapshot: dict) -> None:
+    st.divider()
+    inputs = snapshot["inputs"]
+    title = (
+        f"{inputs.get('model_name')} on {inputs.get('gpus')}x {inputs.get('hardware_name')} ({inputs.get('profile')})"
+    )
+    c1, c2 = st.columns([1, 3])
+    if c1.button("Share", type="primary", key="share_button", help="Store a read-only snapshot and get a link"):
+        try:
+            rid = create_report(snapshot, title=title, catalog_version=snapshot["catalog_version"], engine=db_engine())
+        except ReportError as exc:
+            st.error(str(exc))
+            return
+        shared = st.session_state.setdefault("shared_reports", [])
+        shared.append({"id": rid, "title": title, "created_at": snapshot["created_at"]})
+        st.session_state["last_shared"] = rid
+    rid = st.session_state.get("last_shared")
+    if rid:
+        c2.success(f"Read-only link: [?report={rid}](?report={rid})")
+        c2.code(f"?report={rid}", language=None)
+    preview = {
+        "id": "unshared",
+        "title": title,
+        "created_at": snapshot["created_at"],
+        "catalog_version": snapshot["catalog_version"],
+        "snapshot": snapshot,
+    }
+    cols = st.columns(4)
+    cols[0].download_button("Markdown", to_markdown(preview), "format-advisor.md", "text/markdown", key="dl_md")
+    cols[1].download_button("CSV", to_csv(preview), "format-advisor.csv", "text/csv", key="dl_csv")
+    cols[2].download_button("JSON", to_json(preview), "format-advisor.json", "application/json", key="dl_json")
+    if cols[3].button("Prepare HTML (with charts)", key="dl_html_prepare"):
+        st.session_state["html_export"] = to_html(preview, report_figures(snapshot))
+    if st.session_state.get("html_export"):
+        cols[3].download_button(
+            "Download HTML", st.session_state["html_export"], "format-advisor.html", "text/html", key="dl_html"
+        )
