@@ -33,13 +33,24 @@ class BenchPlan:
     min_sample_s: float
     copy_bytes: int
     bandwidth_s: float
+    pair_size: int | None  # size of the paired re-timing; None = the format's best size
 
 
 CPU_PLAN = BenchPlan(
-    sizes=(256, 512, 1024, 2048), per_format_s=2.5, min_sample_s=0.02, copy_bytes=256 << 20, bandwidth_s=1.5
+    sizes=(256, 512, 1024, 2048),
+    per_format_s=2.0,
+    min_sample_s=0.02,
+    copy_bytes=256 << 20,
+    bandwidth_s=1.5,
+    pair_size=512,
 )
 GPU_PLAN = BenchPlan(
-    sizes=(2048, 4096, 8192, 16384), per_format_s=8.0, min_sample_s=0.05, copy_bytes=2 << 30, bandwidth_s=3.0
+    sizes=(2048, 4096, 8192, 16384),
+    per_format_s=8.0,
+    min_sample_s=0.05,
+    copy_bytes=2 << 30,
+    bandwidth_s=3.0,
+    pair_size=None,
 )
 
 
@@ -53,6 +64,19 @@ class Timing:
     seconds_per_call: float
     shape: str
     method: str
+    size: int = 0
+    variant: str = "default"
+
+
+@dataclass(frozen=True)
+class PairedRatio:
+    """Speed-up of a format over its baseline from back-to-back samples at the same size."""
+
+    speedup: float
+    baseline: ProbeFormat
+    size: int
+    pairs: int
+    note: str = ""  # "1 thread" on CPUs
 
 
 @dataclass
@@ -115,7 +139,7 @@ def time_format(
             slowest_call = max(slowest_call, single)
             tflops = mm.flops / per_call / 1e12
             if result.best is None or tflops > result.best.tflops:
-                result.best = Timing(tflops, per_call, f"{size}x{size}x{size}", mm.method)
+                result.best = Timing(tflops, per_call, f"{size}x{size}x{size}", mm.method, size, variant)
             progress(f"  {device} {fmt.value:9s} {size:>5d}^3 {variant:<20s} {tflops:10.3f} TFLOPS")
         if result.best is None:
             continue
@@ -125,6 +149,105 @@ def time_format(
             result.stopped = f"stopped at {size}: the next size would overrun the {plan.per_format_s:g} s time box"
             break
     return result
+
+
+def baseline_format(fmt: ProbeFormat, device_kind: str, timings: dict[ProbeFormat, FormatTiming]) -> ProbeFormat | None:
+    """The format ``fmt`` must beat: fp32 on CPUs and for 16-bit on GPUs, else the faster 16-bit one."""
+    if fmt == ProbeFormat.FP32:
+        return None
+    if device_kind == "cpu" or fmt in (ProbeFormat.BF16, ProbeFormat.FP16):
+        return ProbeFormat.FP32
+    sixteen = [
+        (timings[f].best.tflops, f) for f in (ProbeFormat.BF16, ProbeFormat.FP16) if f in timings and timings[f].best
+    ]
+    return max(sixteen)[1] if sixteen else None
+
+
+def paired_speedups(
+    torch: Any,
+    device: str,
+    device_kind: str,
+    timings: dict[ProbeFormat, FormatTiming],
+    plan: BenchPlan,
+    deadline: float,
+    progress: Callable[[str], None],
+    pairs: int = SAMPLES,
+) -> dict[ProbeFormat, PairedRatio]:
+    """Re-time each format against its baseline, alternating the two, at the format's best size.
+
+    Timing formats one after another lets background load (a busy core, a noisy neighbour) hit
+    one format and not the other; alternating samples of the pair and taking the median of the
+    per-pair ratios cancels that, so the verdict does not flip with the machine's load.
+    """
+    if device == "cpu":
+        # One thread: a loaded 2-core box makes multi-threaded GEMMs wait on each other (an fp16
+        # GEMM then looks as fast as fp32); per-core speed-ups are what the ISA decides anyway.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return _paired(torch, device, device_kind, timings, plan, deadline, progress, pairs, "1 thread")
+        finally:
+            torch.set_num_threads(threads)
+    return _paired(torch, device, device_kind, timings, plan, deadline, progress, pairs, "")
+
+
+def _paired(
+    torch: Any,
+    device: str,
+    device_kind: str,
+    timings: dict[ProbeFormat, FormatTiming],
+    plan: BenchPlan,
+    deadline: float,
+    progress: Callable[[str], None],
+    pairs: int,
+    note: str,
+) -> dict[ProbeFormat, PairedRatio]:
+    sync = synchronizer(torch, device)
+    out: dict[ProbeFormat, PairedRatio] = {}
+    for fmt, timing in timings.items():
+        base = baseline_format(fmt, device_kind, timings)
+        if timing.best is None or base is None or base not in timings or timings[base].best is None:
+            continue
+        box = min(deadline, time.perf_counter() + plan.per_format_s / 2)
+        size = plan.pair_size or timing.best.size
+        try:
+            mm = make_matmul(torch, fmt, device, size, size, size, timing.best.variant)
+            ref = make_matmul(torch, base, device, size, size, size, timings[base].best.variant)
+            for call in (mm.run, ref.run):  # warm-up at this size
+                call()
+            sync()
+            est = [_one_call(mm.run, sync), _one_call(ref.run, sync)]
+            reps = [max(1, math.ceil(plan.min_sample_s / t)) for t in est]
+            ratios: list[float] = []
+            for i in range(pairs):
+                if ratios and time.perf_counter() + (est[0] * reps[0] + est[1] * reps[1]) > box:
+                    break
+                order = (
+                    ((mm.run, reps[0]), (ref.run, reps[1])) if i % 2 == 0 else ((ref.run, reps[1]), (mm.run, reps[0]))
+                )
+                times = {}
+                for call, n in order:
+                    start = time.perf_counter()
+                    for _ in range(n):
+                        call()
+                    sync()
+                    times[call] = (time.perf_counter() - start) / n
+                ratios.append(times[ref.run] / times[mm.run])
+        except TORCH_OP_ERRORS as exc:
+            progress(f"  {device} {fmt.value}: paired timing failed ({_first_line(exc)})")
+            continue
+        out[fmt] = PairedRatio(statistics.median(ratios), base, size, len(ratios), note)
+        progress(
+            f"  {device} {fmt.value:9s} vs {base.value:5s} at {size}^3: {out[fmt].speedup:.2f}x ({len(ratios)} pairs)"
+        )
+    return out
+
+
+def _one_call(run: Callable[[], Any], sync: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    run()
+    sync()
+    return max(time.perf_counter() - start, 1e-9)
 
 
 def measure_bandwidth(torch: Any, device: str, plan: BenchPlan, deadline: float) -> tuple[float | None, str]:
@@ -149,6 +272,13 @@ def _baseline(fmt: ProbeFormat, device_kind: str, tflops: dict[ProbeFormat, floa
     return (max(sixteen) if sixteen else None), "the best 16-bit format"
 
 
+def _baseline_id(fmt: ProbeFormat, device_kind: str, tflops: dict[ProbeFormat, float]) -> str | None:
+    if device_kind == "cpu" or fmt in (ProbeFormat.BF16, ProbeFormat.FP16):
+        return ProbeFormat.FP32.value
+    sixteen = [(tflops[f], f.value) for f in (ProbeFormat.BF16, ProbeFormat.FP16) if f in tflops]
+    return max(sixteen)[1] if sixteen else None
+
+
 def verdicts(
     device_kind: str,
     checks: dict[ProbeFormat, FormatCheck],
@@ -156,8 +286,14 @@ def verdicts(
     peaks: dict[ProbeFormat, float | None],
     *,
     bench_requested: bool,
+    paired: dict[ProbeFormat, PairedRatio] | None = None,
 ) -> dict[ProbeFormat, FormatResult]:
-    """One :class:`FormatResult` per format from the functional checks and (optional) timings."""
+    """One :class:`FormatResult` per format from the functional checks and (optional) timings.
+
+    The speed-up over the baseline is the paired one (:func:`paired_speedups`) where available,
+    else the ratio of the best timings.
+    """
+    paired = paired or {}
     measured = {f: t.best.tflops for f, t in timings.items() if t.best is not None}
     out: dict[ProbeFormat, FormatResult] = {}
     for fmt in ProbeFormat:
@@ -205,12 +341,22 @@ def verdicts(
                 verdict=Verdict.NOT_MEASURED, reason=f"timed, but {base_name} (the baseline) was not", **common
             )
             continue
-        ratio = best.tflops / base
+        pair = paired.get(fmt)
+        baseline_id = pair.baseline.value if pair is not None else _baseline_id(fmt, device_kind, measured)
+        if pair is not None:
+            ratio = pair.speedup
+            where = f"{pair.size}^3, {pair.note}" if pair.note else f"{pair.size}^3"
+            how = f"{ratio:.2f}x {pair.baseline.value} ({where}, median of {pair.pairs} alternating pairs)"
+        else:
+            ratio = best.tflops / base
+            how = f"{ratio:.2f}x {base_name} ({base:.3f} TFLOPS)"
         native = ratio >= NATIVE_SPEEDUP
         word = "a real speed-up" if native else f"below the {NATIVE_SPEEDUP}x needed for native"
         out[fmt] = FormatResult(
             verdict=Verdict.MEASURED_NATIVE if native else Verdict.RUNS_NO_SPEEDUP,
-            reason=f"{ratio:.2f}x {base_name} ({base:.3f} TFLOPS): {word}",
+            reason=f"{how}: {word}",
+            speedup=round(ratio, 3),
+            baseline=baseline_id,
             **common,
         )
     return out

@@ -8,12 +8,21 @@ status and a reason; nothing here raises for a missing or broken stack.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-from probes.bench_probe import FormatTiming, measure_bandwidth, plan_for, time_format, verdicts
+from probes.bench_probe import (
+    FormatTiming,
+    PairedRatio,
+    measure_bandwidth,
+    paired_speedups,
+    plan_for,
+    time_format,
+    verdicts,
+)
 from probes.cpu_probe import collect_host
 from probes.nvml_probe import collect_nvml
 from probes.report import (
@@ -242,14 +251,20 @@ def collect_report(
 
     bench_info = BenchInfo(requested=bench, budget_s=budget_s if bench else None)
     timings: dict[str, dict[ProbeFormat, FormatTiming]] = {d.id: {} for d in devices}
+    paired: dict[str, dict[ProbeFormat, PairedRatio]] = {d.id: {} for d in devices}
     if bench:
         if torch is None:
             bench_info.status, bench_info.reason = "unavailable", torch_reason
         else:
-            _run_bench(torch, devices, timings, bench_info, budget_s, say)
+            _run_bench(torch, devices, timings, paired, bench_info, budget_s, say)
     for device in devices:
         device.formats = verdicts(
-            device.kind, device.checks, timings[device.id], peaks_for(catalog, device.match), bench_requested=bench
+            device.kind,
+            device.checks,
+            timings[device.id],
+            peaks_for(catalog, device.match),
+            bench_requested=bench,
+            paired=paired[device.id],
         )
     return ProbeReport(
         created_at=dt.datetime.now(dt.UTC),
@@ -268,13 +283,48 @@ def _run_bench(
     torch: Any,
     devices: list[DeviceReport],
     timings: dict[str, dict[ProbeFormat, FormatTiming]],
+    paired: dict[str, dict[ProbeFormat, PairedRatio]],
     info: BenchInfo,
     budget_s: float,
     say: Progress,
 ) -> None:
     start = time.perf_counter()
     deadline = start + budget_s
+    try:
+        info.load_average_1m = round(os.getloadavg()[0], 2)
+    except (OSError, AttributeError):  # not on every OS
+        info.load_average_1m = None
     order = [d for d in devices if d.kind == "gpu"] + [d for d in devices if d.kind == "cpu"]
+    precision = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision("highest")  # fp32 means IEEE fp32 here, not TF32 / bf16x3
+    try:
+        skipped = _bench_devices(torch, order, timings, paired, info, deadline, say)
+    finally:
+        torch.set_float32_matmul_precision(precision)
+    info.elapsed_s = round(time.perf_counter() - start, 3)
+    info.status = "ok"
+    notes = []
+    threads = os.cpu_count() or 1
+    if info.load_average_1m is not None and info.load_average_1m > 0.5 * threads:
+        notes.append(
+            f"the host was busy (load {info.load_average_1m:g} on {threads} CPUs): CPU TFLOPS read low; "
+            "verdicts use alternating pairs and stay valid"
+        )
+    if skipped:
+        notes.append(f"overall budget of {budget_s:g} s ran out before: {', '.join(skipped)}")
+    info.reason = "; ".join(notes)
+
+
+def _bench_devices(
+    torch: Any,
+    order: list[DeviceReport],
+    timings: dict[str, dict[ProbeFormat, FormatTiming]],
+    paired: dict[str, dict[ProbeFormat, PairedRatio]],
+    info: BenchInfo,
+    deadline: float,
+    say: Progress,
+) -> list[str]:
+    """Time every runnable format on every device (GPUs first); returns what the budget cut."""
     skipped: list[str] = []
     for device in order:
         runnable = [f for f in ProbeFormat if device.checks.get(f) and device.checks[f].result == CheckResult.RUNS]
@@ -295,13 +345,13 @@ def _run_bench(
             best = timings[device.id][fmt].best
             say(f"{device.id} {fmt.value}: " + (f"{best.tflops:.3f} TFLOPS at {best.shape}" if best else "no timing"))
         if time.perf_counter() < deadline:
+            say(f"{device.id}: speed-ups over the baseline from alternating pairs")
+            paired[device.id] = paired_speedups(torch, device.id, device.kind, timings[device.id], plan, deadline, say)
+        if time.perf_counter() < deadline:
             device.memory_bandwidth_gbps, device.bench_reason = measure_bandwidth(torch, device.id, plan, deadline)
             if device.memory_bandwidth_gbps is not None:
                 device.memory_bandwidth_gbps = round(device.memory_bandwidth_gbps, 2)
                 say(f"{device.id} copy bandwidth: {device.memory_bandwidth_gbps:.1f} GB/s")
         else:
             device.bench_reason = "bandwidth not measured: the overall time budget ran out"
-    info.elapsed_s = round(time.perf_counter() - start, 3)
-    info.status = "ok"
-    if skipped:
-        info.reason = f"overall budget of {budget_s:g} s ran out before: {', '.join(skipped)}"
+    return skipped

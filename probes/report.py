@@ -148,6 +148,8 @@ class FormatResult(_Model):
     achieved_tflops: float | None = None  # TFLOPS (floats) or TOPS (int8), best of the shapes timed
     peak_tflops: float | None = None  # the catalog's dense peak for the matched SKU
     fraction_of_peak: float | None = None  # achieved / peak; None when the peak is unknown
+    speedup: float | None = None  # over ``baseline`` (the verdict's number): paired re-timing where done
+    baseline: str | None = None  # the format it was compared with: fp32, or the best 16-bit format on GPUs
     shape: str | None = None  # "MxNxK" of the best timing
     method: str = ""  # the call and layout that gave the best timing
     reason: str = ""
@@ -174,6 +176,7 @@ class BenchInfo(_Model):
     budget_s: float | None = None
     per_format_budget_s: float | None = None
     elapsed_s: float | None = None
+    load_average_1m: float | None = None  # os.getloadavg() before timing: a busy host times low
 
 
 class ProbeReport(_Model):

@@ -88,3 +88,26 @@ def test_time_call_takes_the_median_and_respects_the_deadline():
     calls.clear()
     time_call(run, lambda: None, deadline=time.perf_counter() - 1, min_sample_s=0.01, samples=5)
     assert len(calls) <= 2 + 5  # one sample only once past the deadline
+
+
+def test_paired_speedup_decides_over_the_ratio_of_best_timings():
+    """A busy host can make bf16's best timing look slower than fp32's; the paired ratio wins."""
+    from probes.bench_probe import PairedRatio
+
+    t = timings(fp32=0.114, bf16=0.067, fp16=0.0016)
+    paired = {
+        F.BF16: PairedRatio(2.28, F.FP32, 512, 5, "1 thread"),
+        F.FP16: PairedRatio(0.02, F.FP32, 512, 4, "1 thread"),
+    }
+    out = verdicts("cpu", checks(), t, {}, bench_requested=True, paired=paired)
+    assert out[F.BF16].verdict == Verdict.MEASURED_NATIVE
+    assert (out[F.BF16].speedup, out[F.BF16].baseline) == (2.28, "fp32")
+    assert "512^3, 1 thread, median of 5 alternating pairs" in out[F.BF16].reason
+    assert out[F.BF16].achieved_tflops == 0.067  # the figure itself is what was timed
+    assert out[F.FP16].verdict == Verdict.RUNS_NO_SPEEDUP
+
+
+def test_gpu_baseline_is_the_faster_sixteen_bit_format():
+    out = verdicts("gpu", checks(), timings(fp32=50, bf16=700, fp16=720, int8=1400), {}, bench_requested=True)
+    assert out[F.INT8].baseline == "fp16" and out[F.INT8].speedup == pytest.approx(1400 / 720, abs=1e-3)
+    assert out[F.BF16].baseline == "fp32" and out[F.BF16].speedup == 14.0
