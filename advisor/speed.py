@@ -11,6 +11,8 @@ Default efficiencies (``DEFAULT_*``), each traced to a measurement:
 * compute, 16-bit: 0.50 = torchao/vLLM 0.13 Llama-3.1-8B prefill on H100, 30,946 tok/s x 2 x 8.03e9 FLOP
   = 497 TFLOPS of 989.5; fp8: 0.37 (45,312 tok/s -> 728 of 1,979); fp4: 0.18 (B200 nvfp4 102,786 tok/s
   -> 1,651 of 9,000). https://github.com/pytorch/ao/blob/main/docs/source/workflows/inference.md
+* int8-dot weight-only kernels (llama.cpp MMQ): 0.28 of the int8 peak = the same RTX 4080 fixture, pp512
+  7,286 tok/s x 2 x 7.62e9 FLOP = 111 TOPS of 389.9 (one device, one model: calibrate with your own rows).
 * weight-only kernels: Marlin-class (Marlin/Machete/llama.cpp) keep the 16-bit compute efficiency
   ("near-ideal" speed-up up to batch 16-32, https://github.com/IST-DASLab/marlin); other dequantizing kernels
   run at 0.652x (decode) / 0.912x (prefill) of bf16 compute, as torchao measured for int8 weight-only on H100.
@@ -41,6 +43,7 @@ DEFAULT_BW_EFF = {"gpu": 0.78}
 DEFAULT_BW_EFF_OTHER = 0.60
 DEFAULT_COMPUTE_EFF = {"fp32": 0.50, "tf32": 0.50, "fp16": 0.50, "bf16": 0.50, "fp8": 0.37, "int8": 0.37}
 DEFAULT_COMPUTE_EFF_LOWBIT = 0.18  # fp6, fp4, int4
+INT8_DOT_COMPUTE_EFF = 0.28
 GENERIC_WEIGHT_ONLY_DECODE = 0.652
 GENERIC_WEIGHT_ONLY_PREFILL = 0.912
 FAST_DEQUANT_KERNELS = ("marlin", "machete", "llama.cpp", "mmq", "mlx", "exllama", "cutlass")
@@ -78,10 +81,23 @@ class SpeedEstimate:
     efficiency: Mapping[str, float] = field(default_factory=dict)
 
 
-def compute_format(hardware: HardwareTarget, fmt: Format, verdict_level: Support | None) -> str:
-    """The dtype the matrix math runs in: the format's own when native, else the best 16-bit the device has."""
+#: Kernel names of weight-only paths whose GEMMs run on int8 units (llama.cpp MMQ: quantized weights dotted
+#: against Q8_1 activations on int8 tensor cores, https://github.com/ggml-org/llama.cpp/pull/7860).
+INT8_DOT_KERNELS = ("int8 mmq",)
+
+
+def compute_format(
+    hardware: HardwareTarget, fmt: Format, verdict_level: Support | None, verdict: Verdict | None = None
+) -> str:
+    """The dtype the matrix math runs in: the format's own when native; int8 for int8-dot kernels (llama.cpp
+    MMQ) on devices with native int8; else the best 16-bit the device has."""
     if verdict_level is Support.NATIVE and fmt.math_format != SIXTEEN_BIT:
         return fmt.math_format
+    if verdict is not None and verdict.engine_paths:
+        best = verdict.engine_paths[0].kernel.lower()
+        int8_ok = hardware.support_level("int8") is Support.NATIVE and hardware.peak_tflops("int8")
+        if any(k in best for k in INT8_DOT_KERNELS) and int8_ok:
+            return "int8"
     for key in ("bf16", "fp16"):
         if hardware.support_level(key) is Support.NATIVE and hardware.peak_tflops(key):
             return key
@@ -119,7 +135,7 @@ def estimate_speed(
 ) -> SpeedEstimate:
     """Roofline estimate of prefill and decode for one (model, format, workload, hardware)."""
     level = verdict.level if verdict is not None else Support.NATIVE
-    math_fmt = compute_format(hardware, fmt, level)
+    math_fmt = compute_format(hardware, fmt, level, verdict)
     n = workload.gpus
     notes: list[str] = []
     factors = factors or PhaseFactors()
@@ -130,11 +146,13 @@ def estimate_speed(
     if hardware.measured_bandwidth_gbps:
         bw_eff = 1.0  # a probed bandwidth is already an achieved figure
     c_eff = DEFAULT_COMPUTE_EFF.get(math_fmt, DEFAULT_COMPUTE_EFF_LOWBIT)
+    if math_fmt == "int8" and fmt.math_format == SIXTEEN_BIT:
+        c_eff = INT8_DOT_COMPUTE_EFF
     if hardware.measured_tflops.get(math_fmt):
         c_eff = min(1.0, c_eff / 0.75)  # a micro-GEMM already reaches ~75% of the datasheet on big shapes
     pre_c_eff, dec_c_eff = c_eff, c_eff
     weight_only = level is Support.WEIGHT_ONLY or fmt.is_weight_only
-    if weight_only and not _fast_kernel(verdict):
+    if weight_only and not _fast_kernel(verdict) and math_fmt != "int8":
         pre_c_eff *= GENERIC_WEIGHT_ONLY_PREFILL
         dec_c_eff *= GENERIC_WEIGHT_ONLY_DECODE
         notes.append("generic dequantizing kernel: compute at 0.652x (decode) / 0.912x (prefill) of bf16 (torchao)")

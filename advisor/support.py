@@ -194,8 +194,8 @@ def resolve_support(
                 why = ""
                 if level is not Support.NATIVE:
                     why = (
-                        f"{f.name} is weight-only by design: weights are dequantized to 16-bit for the matrix math "
-                        f"({_route_text(best)}), so it saves memory and bandwidth but not compute."
+                        f"{f.name} is weight-only by design ({_route_text(best)}): no low-precision floating-point "
+                        f"matrix path, so it saves memory and bandwidth but not compute."
                     )
                 return Verdict(f.id, level, reason, best.source, tuple(by_level[lvl]), why)
         if by_level[Support.UNSUPPORTED]:

@@ -1,0 +1,58 @@
+"""Lint the shipped engine files against the formats catalog and the hardware claims, one rule per test."""
+
+import pytest
+
+from advisor.formats import Design, FormatKind, default_formats
+from hardware_db.catalog import default_catalog
+from hardware_db.schema import Support
+
+CATALOG = default_catalog()
+FORMATS = default_formats()
+PATHS = [(e.id, i, p) for e in CATALOG.engines.values() for i, p in enumerate(e.paths)]
+
+
+def test_there_are_engine_files_for_the_main_engines():
+    assert {"vllm", "tensorrt_llm", "sglang", "llama_cpp", "mlx", "transformers"} <= set(CATALOG.engines)
+
+
+@pytest.mark.parametrize(("engine", "i", "path"), PATHS, ids=[f"{e}[{i}]" for e, i, _ in PATHS])
+def test_path_names_a_known_format(engine, i, path):
+    assert path.format in FORMATS, f"{engine} paths[{i}]: unknown format {path.format!r}"
+
+
+def test_weight_only_design_formats_are_never_native():
+    bad = [
+        (e, i, p.format)
+        for e, i, p in PATHS
+        if FORMATS[p.format].design is Design.WEIGHT_ONLY
+        and FORMATS[p.format].kind is FormatKind.WEIGHTS
+        and p.level is Support.NATIVE
+    ]
+    assert bad == []
+
+
+def test_native_paths_do_not_contradict_the_hardware():
+    """An engine cannot run a format natively on an architecture that lacks the math."""
+    bad = []
+    for e, i, p in PATHS:
+        f = FORMATS[p.format]
+        if p.level is not Support.NATIVE or f.design is not Design.NATIVE:
+            continue
+        for arch in p.architectures:
+            claims = CATALOG.architectures[arch].support
+            for key in f.requires:
+                if key in claims and claims[key].level in (Support.UNSUPPORTED, Support.EMULATED):
+                    bad.append((e, i, p.format, arch, key))
+    assert bad == []
+
+
+def test_no_duplicate_format_architecture_in_one_engine():
+    seen: dict[tuple[str, str, str], int] = {}
+    dups = []
+    for e, i, p in PATHS:
+        for arch in p.architectures:
+            key = (e, p.format, arch)
+            if key in seen and p.min_version is None:
+                dups.append((key, seen[key], i))
+            seen[key] = i
+    assert dups == []
