@@ -8,12 +8,19 @@ from tests.conftest import REPO
 APP = str(REPO / "app.py")
 
 
+def _overview():
+    from ui import overview_page
+
+    overview_page.render()
+
+
 def test_overview_shows_catalog_version(monkeypatch, sqlite_url):
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
-    at = AppTest.from_file(APP, default_timeout=60).run()
+    at = AppTest.from_function(_overview, default_timeout=60).run()
     assert not at.exception
-    metrics = {m.label: m.value for m in at.metric}
     assert any(default_catalog().version in md.value for md in at.markdown)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Accelerators"] == str(len(default_catalog().skus))
     assert metrics["Benchmark rows"] == "0"
 
 
