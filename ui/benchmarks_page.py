@@ -94,6 +94,8 @@ def comparison_table(view: pd.DataFrame, predict: Predictor, metric: str) -> pd.
     """
     columns = ["label", "upload_id", "hardware", "model", "format", "engine", "test", "batch"]
     columns += [f"measured_{metric}", f"predicted_{metric}", "error_pct", "note"]
+    if metric not in view.columns:
+        return pd.DataFrame(columns=columns)
     measured = view[pd.to_numeric(view[metric], errors="coerce") > 0]
     if measured.empty:
         return pd.DataFrame(columns=columns)
