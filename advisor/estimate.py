@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from advisor.formats import Format, FormatKind, default_formats, get_format
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from hardware_db.schema import Engine
 
 ANY = "*"
+#: Engines that shard every layer across GPUs (tensor parallelism); the others split layers (llama.cpp, MLX,
+#: transformers' device_map), which adds memory but no speed.
+TENSOR_PARALLEL_ENGINES = ("vllm", "sglang", "tensorrt_llm")
 MIN_CALIBRATED_BAND = math.log(1.15)
 
 
@@ -196,7 +199,20 @@ def estimate(
             basis = f"calibrated from {n} measurement{'s' if n != 1 else ''}"
             used = dec or pre
             band = used.band if used else None
-    speed = estimate_speed(model, f, w, hardware, v, factors=factors, basis=basis, band_scale=band, formats=formats)
+    speed_w = w
+    if w.gpus > 1 and v.engine_paths and not any(e in TENSOR_PARALLEL_ENGINES for e in v.engines):
+        speed_w = replace(w, gpus=1)  # layer split: each token still walks every layer in turn
+    speed = estimate_speed(
+        model, f, speed_w, hardware, v, factors=factors, basis=basis, band_scale=band, formats=formats
+    )
+    if speed_w is not w:
+        speed = replace(
+            speed,
+            notes=(
+                *speed.notes,
+                f"{', '.join(v.engines)} splits layers across GPUs (no tensor parallelism): no speed-up",
+            ),
+        )
     hit = _matching_measurement(measurements, hardware, model, f, w)
     if hit is not None:
         speed = _measured_speed(speed, hit, w)
@@ -209,7 +225,19 @@ def estimate(
         support=v,
         memory=mem,
         speed=speed,
-        quality=expected_quality(f, model.params_b),
+        quality=_quality(model, f, formats),
+    )
+
+
+def _quality(model: ModelSpec, f: Format, formats: dict[str, Format] | None) -> QualityEstimate:
+    table = formats or default_formats()
+    native = table.get(model.native_dtype)
+    return expected_quality(
+        f,
+        model.params_b,
+        model.native_dtype,
+        native_weight_bits=native.weight_bits if native is not None else None,
+        has_release=any(r.format_id == f.id for r in model.releases),
     )
 
 

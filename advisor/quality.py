@@ -36,8 +36,35 @@ def _class_of(pct: float) -> str:
     return "high"
 
 
-def expected_quality(fmt: Format, params_b: float | None = None) -> QualityEstimate:
-    """Expected perplexity increase of ``fmt`` on a model of ``params_b`` billion parameters."""
+def expected_quality(
+    fmt: Format,
+    params_b: float | None = None,
+    native_dtype: str | None = None,
+    *,
+    native_weight_bits: int | None = None,
+    has_release: bool = False,
+) -> QualityEstimate:
+    """Expected perplexity increase of ``fmt`` on a model of ``params_b`` billion parameters.
+
+    A model published in ``fmt`` (``native_dtype``: gpt-oss in MXFP4, DeepSeek-V3 in block FP8) loses nothing:
+    the published checkpoint is the reference. Re-quantizing a model that is published below 16 bits to another
+    format of at most its width is not covered by the published evaluations (they start from 16-bit weights), so
+    it is "unknown" unless a release of the model in that format exists (``has_release``)."""
+    if native_dtype is not None and native_dtype == fmt.id:
+        return QualityEstimate(fmt.id, 0.0, "very_low", "the model is published in this format (reference weights)", "")
+    if (
+        native_weight_bits is not None
+        and native_weight_bits < 16
+        and fmt.weight_bits <= native_weight_bits
+        and not has_release
+    ):
+        return QualityEstimate(
+            fmt.id,
+            None,
+            "unknown",
+            f"re-quantizing a model published at {native_weight_bits} bits: no published evaluation",
+            "",
+        )
     if fmt.ppl_increase_pct is not None:
         pct = float(fmt.ppl_increase_pct)
         basis = fmt.quality_ref_model or "published evaluation"

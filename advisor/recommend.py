@@ -5,9 +5,12 @@ the formats that run, fit and stay within the quality tolerance:
 * speed metric: per-sequence decode tok/s (interactive), aggregate output tok/s (serving), prefill tok/s
   (long context), 1 / memory (memory-constrained), training tokens/s (QLoRA fine-tuning);
 * support factor: native 1.0, weight-only by design 0.95, weight-only fallback 0.85 (memory win only),
-  emulated 0.5: so native wins unless a weight-only format is clearly faster;
+  emulated 0.5: so native wins unless a weight-only format is clearly faster; x0.8 when no engine file records
+  a path for it on this architecture (the hardware runs the math, but you may need your own kernels);
 * quality factor: 1 - ppl increase (%)/100 (a qualitative level: its class midpoint; unknown: 0.9);
 * release bonus: x1.05 when the model's publisher (or a major vendor) ships this format and it runs natively.
+Formats some engine file runs come first; formats only the hardware supports (no engine path recorded) follow.
+For the serving profile, formats that no continuous-batching engine (vLLM, SGLang, TensorRT-LLM) runs score x0.7.
 Ties break on the format id, so the result is deterministic and independent of input order.
 """
 
@@ -33,6 +36,9 @@ if TYPE_CHECKING:
     from hardware_db.schema import Engine
 
 SUPPORT_FACTOR = {"native": 1.0, "weight_only_design": 0.95, "weight_only_fallback": 0.85, "emulated": 0.5}
+NO_ENGINE_FACTOR = 0.8
+SERVING_ENGINES = ("vllm", "sglang", "tensorrt_llm")
+NON_SERVING_ENGINE_FACTOR = 0.7
 RELEASE_BONUS = 1.05
 UNKNOWN_QUALITY_FACTOR = 0.9
 #: A qualitative (ModelOpt) level scores at the middle of its class (quality.CLASS_UPPER_PCT).
@@ -278,6 +284,12 @@ def recommend(
             sf, why = SUPPORT_FACTOR[key], "weight-only fallback: memory win only" if v.fallback else "weight-only"
         else:
             sf, why = SUPPORT_FACTOR["emulated"], "emulated: no speed-up"
+        if not v.engine_paths:
+            sf *= NO_ENGINE_FACTOR
+            why += "; no engine file records a path on this architecture"
+        elif request.profile is Profile.SERVING and not any(e in SERVING_ENGINES for e in v.engines):
+            sf *= NON_SERVING_ENGINE_FACTOR
+            why += f"; only {', '.join(v.engines)} runs it here (no continuous-batching server)"
         q = est.quality
         if q.ppl_increase_pct is not None:
             qf = 1.0 - q.ppl_increase_pct / 100.0
@@ -292,7 +304,7 @@ def recommend(
         if release:
             reasons.append(f"{'official' if release.official else 'vendor'} release: {release.repo}")
         ranked.append(Candidate(fid, f.name, metric * sf * qf * bonus, est, v.engines, release, tuple(reasons)))
-    ranked.sort(key=lambda c: (-round(c.score, 9), c.format_id))
+    ranked.sort(key=lambda c: (not c.engines, -round(c.score, 9), c.format_id))
     rejected.sort(key=lambda r: r.format_id)
     notes = []
     if not ranked:

@@ -11,6 +11,8 @@ Default efficiencies (``DEFAULT_*``), each traced to a measurement:
 * compute, 16-bit: 0.50 = torchao/vLLM 0.13 Llama-3.1-8B prefill on H100, 30,946 tok/s x 2 x 8.03e9 FLOP
   = 497 TFLOPS of 989.5; fp8: 0.37 (45,312 tok/s -> 728 of 1,979); fp4: 0.18 (B200 nvfp4 102,786 tok/s
   -> 1,651 of 9,000). https://github.com/pytorch/ao/blob/main/docs/source/workflows/inference.md
+* Blackwell data center (B200, and B300 assumed alike): 16-bit 0.42 (59,100 tok/s -> 949 of 2,250), fp8 0.25
+  (69,314 -> 1,113 of 4,500), fp4 0.18, from the same torchao B200 table.
 * int8-dot weight-only kernels (llama.cpp MMQ): 0.28 of the int8 peak = the same RTX 4080 fixture, pp512
   7,286 tok/s x 2 x 7.62e9 FLOP = 111 TOPS of 389.9 (one device, one model: calibrate with your own rows).
 * weight-only kernels: Marlin-class (Marlin/Machete/llama.cpp) keep the 16-bit compute efficiency
@@ -43,6 +45,10 @@ DEFAULT_BW_EFF = {"gpu": 0.78}
 DEFAULT_BW_EFF_OTHER = 0.60
 DEFAULT_COMPUTE_EFF = {"fp32": 0.50, "tf32": 0.50, "fp16": 0.50, "bf16": 0.50, "fp8": 0.37, "int8": 0.37}
 DEFAULT_COMPUTE_EFF_LOWBIT = 0.18  # fp6, fp4, int4
+ARCH_COMPUTE_EFF = {
+    "nvidia_blackwell_dc": {"fp16": 0.42, "bf16": 0.42, "fp8": 0.25, "int8": 0.25, "fp4": 0.18, "fp6": 0.18},
+    "nvidia_blackwell_ultra": {"fp16": 0.42, "bf16": 0.42, "fp8": 0.25, "int8": 0.25, "fp4": 0.18, "fp6": 0.18},
+}
 INT8_DOT_COMPUTE_EFF = 0.28
 GENERIC_WEIGHT_ONLY_DECODE = 0.652
 GENERIC_WEIGHT_ONLY_PREFILL = 0.912
@@ -145,7 +151,9 @@ def estimate_speed(
     bw_eff = DEFAULT_BW_EFF.get(hardware.kind, DEFAULT_BW_EFF_OTHER)
     if hardware.measured_bandwidth_gbps:
         bw_eff = 1.0  # a probed bandwidth is already an achieved figure
-    c_eff = DEFAULT_COMPUTE_EFF.get(math_fmt, DEFAULT_COMPUTE_EFF_LOWBIT)
+    c_eff = ARCH_COMPUTE_EFF.get(hardware.architecture, DEFAULT_COMPUTE_EFF).get(
+        math_fmt, DEFAULT_COMPUTE_EFF.get(math_fmt, DEFAULT_COMPUTE_EFF_LOWBIT)
+    )
     if math_fmt == "int8" and fmt.math_format == SIXTEEN_BIT:
         c_eff = INT8_DOT_COMPUTE_EFF
     if hardware.measured_tflops.get(math_fmt):

@@ -168,3 +168,45 @@ def test_memory_constrained_prefers_smallest(ampere, engines):
     sizes = [c.estimate.memory.total_gb for c in rec.ranked]
     assert rec.best.estimate.memory.total_gb == min(sizes)
     assert any(r.format_id == "bf16" and "does not fit" in r.why for r in rec.rejected)
+
+
+def test_published_quantized_model_is_its_own_reference():
+    f = get_format("mxfp4_w4a4")
+    q = expected_quality(f, 117.0, "mxfp4_w4a4", native_weight_bits=4)
+    assert q.ppl_increase_pct == 0.0
+    requant = expected_quality(get_format("gguf_q4_k_m"), 117.0, "mxfp4_w4a4", native_weight_bits=4)
+    assert requant.level == "unknown"
+    upcast = expected_quality(get_format("bf16"), 117.0, "mxfp4_w4a4", native_weight_bits=4)
+    assert upcast.ppl_increase_pct == 0.0
+    released = expected_quality(
+        get_format("nvfp4_w4a4"), 671.0, "fp8_w8a8_block", native_weight_bits=8, has_release=True
+    )
+    assert released.ppl_increase_pct is not None
+
+
+def test_layer_split_engines_get_no_multi_gpu_speedup(hopper, llama70):
+    from hardware_db.schema import Engine
+
+    from .conftest import _path
+
+    only_llama = {
+        "llama_cpp": Engine(
+            schema_version=1,
+            id="llama_cpp",
+            name="llama.cpp",
+            url="https://example.org",
+            paths=[_path("gguf_q4_k_m", ["fx_hopper"], "weight_only", "MMQ")],
+        )
+    }
+    one = estimate(llama70, "gguf_q4_k_m", hopper, Workload(batch=1, gpus=1), engines=only_llama)
+    four = estimate(llama70, "gguf_q4_k_m", hopper, Workload(batch=1, gpus=4), engines=only_llama)
+    assert four.speed.tpot_ms == pytest.approx(one.speed.tpot_ms)
+    assert four.memory.per_gpu_gb < one.memory.per_gpu_gb
+    assert any("no tensor parallelism" in n for n in four.speed.notes)
+
+
+def test_formats_without_engine_rank_after_runnable_ones(hopper, engines):
+    model = dense_model(8.0, 32, 4096)
+    rec = recommend(Request(model, hopper, Profile.SERVING, tolerance="relaxed"), engines=engines)
+    flags = [bool(c.engines) for c in rec.ranked]
+    assert flags == sorted(flags, reverse=True) and flags[0] and not flags[-1]
