@@ -24,7 +24,7 @@ db: $(VENV)/.runtime-installed
 	$(PY) -m store upgrade
 
 run: db
-	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT) \
+	$(PY) -m ui --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 test: $(VENV)/.dev-installed db

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 
 BADGES = {
-    "native": "✅ native",
-    "weight_only": "🟠 weight-only",
-    "emulated": "🔶 emulated",
-    "unsupported": "⛔ unsupported",
-    "unknown": "❔ unknown",
+    "native": "native",
+    "weight_only": "weight-only",
+    "emulated": "emulated",
+    "unsupported": "unsupported",
+    "unknown": "unknown",
 }
 
 
