@@ -178,7 +178,7 @@ def variants(fmt: ProbeFormat, device: str) -> tuple[str, ...]:
     if fmt in (ProbeFormat.BF16, ProbeFormat.FP16) and gpu:
         return ("nn", "nt")
     if fmt == ProbeFormat.FP4:
-        return ("nvfp4", "mxfp4")
+        return ("nvfp4", "nvfp4_global", "mxfp4")
     if fmt == ProbeFormat.INT8 and not gpu:
         return ("int_mm", "ao_quantized_linear")
     return ("default",)
@@ -266,6 +266,26 @@ def _fp4_matmul(torch: Any, device: str, m: int, n: int, k: int, variant: str) -
     scale_a = torch.ones(m * (k // block), device=device).to(scale_dtype)
     scale_b = torch.ones(n * (k // block), device=device).to(scale_dtype)
     swizzle = functional.SwizzleType.SWIZZLE_32_4_4
+    how = f"torch.nn.functional.scaled_mm, {name} block scales (1x{block})"
+    if variant == "nvfp4_global":  # the two-level NVFP4 recipe: block scales plus a per-tensor fp32 scale
+        one = torch.ones((), device=device)
+        recipes = [recipe, functional.ScalingType.TensorWise]
+        swizzles = [swizzle, functional.SwizzleType.NO_SWIZZLE]
+
+        def run_global() -> Any:
+            return scaled_mm(
+                a,
+                b.t(),
+                [scale_a, one],
+                recipes,
+                [scale_b, one],
+                recipes,
+                swizzles,
+                swizzles,
+                output_dtype=torch.bfloat16,
+            )
+
+        return Matmul(ProbeFormat.FP4, run_global, how + " + tensor-wise global scale", m, n, k)
 
     def run() -> Any:
         return scaled_mm(
@@ -280,7 +300,7 @@ def _fp4_matmul(torch: Any, device: str, m: int, n: int, k: int, variant: str) -
             output_dtype=torch.bfloat16,
         )
 
-    return Matmul(ProbeFormat.FP4, run, f"torch.nn.functional.scaled_mm, {name} block scales (1x{block})", m, n, k)
+    return Matmul(ProbeFormat.FP4, run, how, m, n, k)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -85,7 +85,9 @@ def test_submit_stores_the_report(monkeypatch, tmp_path, capsys):
     assert get_report(report_id, engine) == load_report(out.read_text())
 
 
+@pytest.mark.slow
 def test_without_bench_under_three_seconds(tmp_path):
+    """Timing acceptance check (slow group: a loaded test box must not make the default run flaky)."""
     out = tmp_path / "r.json"
     start = time.perf_counter()
     done = _run("import runpy, sys; runpy.run_module('probes', run_name='__main__')", "--out", str(out))
