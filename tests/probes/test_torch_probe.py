@@ -1,0 +1,69 @@
+"""Functional checks and matmul builders on the CPU build of torch."""
+
+from __future__ import annotations
+
+import pytest
+
+from probes import torch_probe
+from probes.report import CheckResult, ProbeFormat
+
+torch = pytest.importorskip("torch")
+
+
+def test_cpu_checks_on_this_build():
+    checks = torch_probe.check_formats(torch, "cpu")
+    assert set(checks) == set(ProbeFormat)
+    for fmt in (ProbeFormat.FP32, ProbeFormat.BF16, ProbeFormat.INT8):
+        assert checks[fmt].result == CheckResult.RUNS, checks[fmt].reason
+    assert checks[ProbeFormat.INT8].op == "torch._int_mm, B column-major"
+    fp4 = checks[ProbeFormat.FP4]
+    if fp4.result == CheckResult.FAILS:  # torch 2.13 CPU: block-scaled FP4 is GPU-only
+        assert fp4.reason and "nvfp4" in fp4.reason
+
+
+def test_wrong_results_fail_the_check(monkeypatch):
+    real = torch_probe.make_matmul
+
+    def off_by_one(*args, **kwargs):
+        mm = real(*args, **kwargs)
+        return torch_probe.Matmul(mm.fmt, lambda: mm.run() + 1, mm.method, mm.m, mm.n, mm.k)
+
+    monkeypatch.setattr(torch_probe, "make_matmul", off_by_one)
+    check = torch_probe.check_format(torch, ProbeFormat.BF16, "cpu")
+    assert check.result == CheckResult.FAILS
+    assert "wrong result (max abs error 1" in check.reason
+
+
+def test_int8_ao_fallback_builds_and_runs():
+    mm = torch_probe.make_matmul(torch, ProbeFormat.INT8, "cpu", 128, 64, 256, "ao_quantized_linear")
+    assert tuple(mm.run().shape) == (128, 64)
+    assert mm.flops == 2 * 128 * 64 * 256
+
+
+def test_int_mm_right_hand_side_is_column_major():
+    seen = {}
+    real = torch._int_mm
+
+    def spy(a, b):
+        seen["b_strides"] = b.stride()
+        return real(a, b)
+
+    mm = torch_probe.make_matmul(torch, ProbeFormat.INT8, "cpu", 64, 32, 128)
+    try:
+        torch._int_mm = spy
+        mm.run()
+    finally:
+        torch._int_mm = real
+    assert seen["b_strides"] == (1, 128)  # K x N stored column-major: stride 1 along K
+
+
+def test_torch_info_on_cpu_build():
+    info = torch_probe.collect_torch(torch)
+    assert info.status == "ok"
+    assert info.torch_version == str(torch.__version__)
+    assert info.cuda_available in (True, False) and info.num_threads >= 1
+
+
+def test_no_torch_info():
+    info = torch_probe.collect_torch(None, "torch is not installed (x)")
+    assert info.status == "unavailable" and info.reason == "torch is not installed (x)"
