@@ -14,6 +14,7 @@ class FieldError(ValueError):
         self.reason = reason
 
 
+_INF = float("inf")
 _MISSING = ("", "n/a", "na", "none", "null", "nan", "-")
 
 
@@ -28,6 +29,14 @@ def _show(value: Any) -> str:
 
 def get_float(rec: dict[str, Any], column: str, *, required: bool = False, minimum: float | None = 0.0) -> float | None:
     value = rec.get(column)
+    if type(value) is str and value:  # fast path: the common case of a CSV cell holding a plain number
+        try:
+            number = float(value)
+        except ValueError:
+            pass
+        else:
+            if number == number and number not in (_INF, -_INF) and (minimum is None or number >= minimum):
+                return number
     if is_blank(value):
         if required:
             raise FieldError(column, "required value is missing")

@@ -79,10 +79,6 @@ def parse(text: str, source_format: str) -> ParsedFile:
     raise ValueError(source_format)
 
 
-def _plain(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
 def _hardware_text(rec: dict[str, Any]) -> tuple[str, int | None, str | None]:
     """(device text, number of GPUs, flag). Multi-GPU builds list devices separated by ", "."""
     gpu_info = get_str(rec, "gpu_info")
@@ -102,6 +98,41 @@ def _hardware_text(rec: dict[str, Any]) -> tuple[str, int | None, str | None]:
     return cpu, None, flag
 
 
+_IDENTITY_KEYS = (
+    "gpu_info",
+    "backends",
+    "n_gpu_layers",
+    "cpu_info",
+    "model_filename",
+    "model_type",
+    "model_n_params",
+    "build_number",
+    "build_commit",
+)
+
+
+def _identity(rec: dict[str, Any], ctx: ImportContext) -> NormalizedRow:
+    """The columns that depend only on device, model and build (the same for every row of a sweep)."""
+    n_params = get_float(rec, "model_n_params")
+    model_type = get_str(rec, "model_type")
+    model_file = get_str(rec, "model_filename")
+    if not model_type and not model_file:
+        raise FieldError("model_filename", "required value is missing (neither model_filename nor model_type given)")
+    row = NormalizedRow(0, engine="llama_cpp", batch=1)
+    build = get_str(rec, "build_number")
+    commit = get_str(rec, "build_commit")
+    row.engine_version = " ".join(p for p in (f"b{build}" if build else "", f"({commit})" if commit else "") if p)
+    hw_text, gpus, hw_flag = _hardware_text(rec)
+    set_hardware(row, hw_text, ctx)
+    if hw_flag:
+        row.flags.append(hw_flag)
+    row.gpus = gpus
+    arch, _size, ftype = split_model_type(model_type)
+    set_model(row, (model_file, model_type), n_params, arch)
+    set_format(row, ftype, model_file)
+    return row
+
+
 def normalize(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
     """One JSON/CSV/SQL record (the full schema) -> row; raises FieldError for a bad value."""
     rec = record.fields
@@ -115,24 +146,27 @@ def normalize(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
     if shape is None:
         raise FieldError("n_prompt", "n_prompt and n_gen are both 0: neither a prompt (pp) nor a generation (tg) test")
     stddev = get_float(rec, "stddev_ts")
-    n_params = get_float(rec, "model_n_params")
-    model_type = get_str(rec, "model_type")
-    model_file = get_str(rec, "model_filename")
-    if not model_type and not model_file:
-        raise FieldError("model_filename", "required value is missing (neither model_filename nor model_type given)")
-    row = NormalizedRow(record.row, engine="llama_cpp", batch=1, measured_at=get_datetime(rec, "test_time"))
-    build = get_str(rec, "build_number")
-    commit = get_str(rec, "build_commit")
-    row.engine_version = " ".join(p for p in (f"b{build}" if build else "", f"({commit})" if commit else "") if p)
-    hw_text, gpus, hw_flag = _hardware_text(rec)
-    set_hardware(row, hw_text, ctx)
-    if hw_flag:
-        row.flags.append(hw_flag)
-    row.gpus = gpus
-    arch, _size, ftype = split_model_type(model_type)
-    set_model(row, (model_file, model_type), n_params, arch)
-    set_format(row, ftype, model_file)
-    row.extra = {k: _plain(v) for k, v in rec.items() if k not in _CONSUMED}
+    key = ("llama_bench", *(rec.get(k) for k in _IDENTITY_KEYS))
+    ident = ctx.cache.get(key)
+    if ident is None:
+        ident = ctx.cache[key] = _identity(rec, ctx)
+    row = NormalizedRow(
+        record.row,
+        hardware_raw=ident.hardware_raw,
+        hardware_sku=ident.hardware_sku,
+        model_raw=ident.model_raw,
+        model_id=ident.model_id,
+        params_b=ident.params_b,
+        format_raw=ident.format_raw,
+        format_id=ident.format_id,
+        engine=ident.engine,
+        engine_version=ident.engine_version,
+        gpus=ident.gpus,
+        batch=ident.batch,
+        measured_at=get_datetime(rec, "test_time"),
+        flags=list(ident.flags),
+        extra={k: v for k, v in rec.items() if k not in _CONSUMED},
+    )
     _set_metric(row, shape, avg_ts, stddev)
     return row
 

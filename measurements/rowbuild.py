@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from measurements.normalize import match_format, match_hardware, match_model, native_dtype
 from measurements.records import NormalizedRow
@@ -15,6 +16,7 @@ class ImportContext:
 
     hardware_hint: str | None = None
     hint_sku: str | None = None
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)  # per-upload memo for parsers
 
     @classmethod
     def build(cls, hardware_hint: str | None) -> ImportContext:

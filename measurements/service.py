@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import operator
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from advisor.evidence import Measurement
 from measurements.detect import detect_format, normalizer_for, parse_text
@@ -89,10 +91,31 @@ _WIDTHS = {
     "quality_metric": 128,
 }
 _ROW_FIELDS = tuple(f.name for f in dataclasses.fields(NormalizedRow))
+_get_fields = operator.attrgetter(*_ROW_FIELDS)
+
+
+def _insert_rows(session: Session, values: list[dict[str, Any]]) -> None:
+    """Insert result rows in the session's transaction. On SQLite the rows go to the driver's
+    ``executemany`` directly, each value passed through the column type's own SQLite bind processor
+    (JSON serialization, datetime format), which is what SQLAlchemy would do, minus its per-row
+    overhead (about 2x faster for 100,000 rows). Other databases take the ordinary Core insert."""
+    table = BenchmarkResult.__table__
+    conn = session.connection()
+    dialect = conn.dialect
+    if dialect.name != "sqlite":
+        session.execute(table.insert(), values)
+        return
+    cols = [c for c in table.columns if c.name != "id"]
+    names = [c.name for c in cols]
+    procs = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in cols]
+    pairs = list(zip(names, procs, strict=True))
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    params = [tuple(proc(v[name]) if proc else v[name] for name, proc in pairs) for v in values]
+    conn.exec_driver_sql(sql, params)
 
 
 def _row_values(row: NormalizedRow, upload_id: int) -> dict[str, Any]:
-    values = {name: getattr(row, name) for name in _ROW_FIELDS}
+    values = dict(zip(_ROW_FIELDS, _get_fields(row), strict=True))
     for name, width in _WIDTHS.items():
         text = values[name]
         if text is not None and len(text) > width:
@@ -168,7 +191,7 @@ def import_file(
             session.add(upload)
             session.flush()
             upload_id = upload.id
-            session.execute(BenchmarkResult.__table__.insert(), [_row_values(r, upload_id) for r in rows])
+            _insert_rows(session, [_row_values(r, upload_id) for r in rows])
     except IntegrityError:
         existing = _find_upload(db, sha)  # the same file committed by a concurrent upload
         if existing is None:
