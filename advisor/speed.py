@@ -2,19 +2,25 @@
 
 prefill time = max(bytes / (eff_bw x BW), FLOPs / (eff_compute x peak[math dtype])) + TP all-reduce time
 decode step  = max(weight bytes touched (MoE: experts hit by the batch) + KV bytes read,
-                   FLOPs of the batch / (eff_compute x peak)) + TP all-reduce time
+                   FLOPs of the batch / (eff_compute x peak)) + TP all-reduce time + layers x per-layer overhead
 
 Default efficiencies (``DEFAULT_*``), each traced to a measurement:
-* bandwidth, GPUs: 0.78 = llama.cpp b5163 tg128 on an RTX 4080 (Qwen2.5-7B Q4_K_M, 4.68 GB file at
-  119.9 tok/s = 561 GB/s of 716.8 GB/s), the recorded fixture ``shared/fixtures/llama-bench/rtx4080_b5163.csv``.
-* bandwidth, other devices: 0.60 (assumption, no measurement yet; the band is widened).
+* decode, GPUs: bandwidth efficiency 0.89 plus a fixed 48 us per layer per step (kernel launches, norms,
+  sampling), fitted (least relative error) to llama.cpp's CUDA scoreboard, Llama-2 7B Q4_0 tg128 on ten
+  NVIDIA GPUs from RTX 3060 to H100 (https://github.com/ggml-org/llama.cpp/discussions/15013): median error 10%,
+  where a pure bandwidth rule leaves fast GPUs 2-2.5x off. Apple GPUs: same 0.89 and 147 us per layer (median
+  over M1 Ultra, M2 Ultra, M4 Pro, M4 Max in https://github.com/ggml-org/llama.cpp/discussions/4167). Checked
+  out of sample on the recorded RTX 4080 fixture ``shared/fixtures/llama-bench/rtx4080_b5163.csv`` (-4%).
+* bandwidth, other devices (CPU, TPU, NPU): 0.60 and no per-layer term (assumption; the band is widened).
 * compute, 16-bit: 0.50 = torchao/vLLM 0.13 Llama-3.1-8B prefill on H100, 30,946 tok/s x 2 x 8.03e9 FLOP
   = 497 TFLOPS of 989.5; fp8: 0.37 (45,312 tok/s -> 728 of 1,979); fp4: 0.18 (B200 nvfp4 102,786 tok/s
   -> 1,651 of 9,000). https://github.com/pytorch/ao/blob/main/docs/source/workflows/inference.md
 * Blackwell data center (B200, and B300 assumed alike): 16-bit 0.42 (59,100 tok/s -> 949 of 2,250), fp8 0.25
   (69,314 -> 1,113 of 4,500), fp4 0.18, from the same torchao B200 table.
-* int8-dot weight-only kernels (llama.cpp MMQ): 0.28 of the int8 peak = the same RTX 4080 fixture, pp512
-  7,286 tok/s x 2 x 7.62e9 FLOP = 111 TOPS of 389.9 (one device, one model: calibrate with your own rows).
+* int8-dot weight-only kernels (llama.cpp MMQ): min(0.28 x int8 peak, 2.2 x fp32 vector peak). MMQ's tile loop
+  is bound by dequantization on the CUDA cores as much as by the int8 MMA: across the same scoreboard's pp512
+  rows, prompt speed tracks the FP32 vector rate (2.2 x fp32 TFLOPS, incl. A100/H100, whose int8 tensor peak is
+  far from reached), and 0.28 x int8 matches the RTX 4080 fixture (7,286 tok/s = 111 TOPS of 389.9).
 * weight-only kernels: Marlin-class (Marlin/Machete/llama.cpp) keep the 16-bit compute efficiency
   ("near-ideal" speed-up up to batch 16-32, https://github.com/IST-DASLab/marlin); other dequantizing kernels
   run at 0.652x (decode) / 0.912x (prefill) of bf16 compute, as torchao measured for int8 weight-only on H100.
@@ -41,7 +47,8 @@ if TYPE_CHECKING:
     from advisor.support import Verdict
     from advisor.workload import Workload
 
-DEFAULT_BW_EFF = {"gpu": 0.78}
+DEFAULT_BW_EFF = {"gpu": 0.89}
+DECODE_LAYER_OVERHEAD_S = {"gpu": 48e-6, "apple": 147e-6}
 DEFAULT_BW_EFF_OTHER = 0.60
 DEFAULT_COMPUTE_EFF = {"fp32": 0.50, "tf32": 0.50, "fp16": 0.50, "bf16": 0.50, "fp8": 0.37, "int8": 0.37}
 DEFAULT_COMPUTE_EFF_LOWBIT = 0.18  # fp6, fp4, int4
@@ -50,6 +57,7 @@ ARCH_COMPUTE_EFF = {
     "nvidia_blackwell_ultra": {"fp16": 0.42, "bf16": 0.42, "fp8": 0.25, "int8": 0.25, "fp4": 0.18, "fp6": 0.18},
 }
 INT8_DOT_COMPUTE_EFF = 0.28
+INT8_DOT_FP32_MULTIPLIER = 2.2
 GENERIC_WEIGHT_ONLY_DECODE = 0.652
 GENERIC_WEIGHT_ONLY_PREFILL = 0.912
 FAST_DEQUANT_KERNELS = ("marlin", "machete", "llama.cpp", "mmq", "mlx", "exllama", "cutlass")
@@ -101,7 +109,9 @@ def compute_format(
         return fmt.math_format
     if verdict is not None and verdict.engine_paths:
         best = verdict.engine_paths[0].kernel.lower()
-        int8_ok = hardware.support_level("int8") is Support.NATIVE and hardware.peak_tflops("int8")
+        int8_ok = hardware.support_level("int8") is Support.NATIVE and (
+            hardware.peak_tflops("int8") or hardware.peak_tflops("fp32")
+        )
         if any(k in best for k in INT8_DOT_KERNELS) and int8_ok:
             return "int8"
     for key in ("bf16", "fp16"):
@@ -154,8 +164,13 @@ def estimate_speed(
     c_eff = ARCH_COMPUTE_EFF.get(hardware.architecture, DEFAULT_COMPUTE_EFF).get(
         math_fmt, DEFAULT_COMPUTE_EFF.get(math_fmt, DEFAULT_COMPUTE_EFF_LOWBIT)
     )
-    if math_fmt == "int8" and fmt.math_format == SIXTEEN_BIT:
-        c_eff = INT8_DOT_COMPUTE_EFF
+    if math_fmt == "int8" and fmt.math_format == SIXTEEN_BIT:  # int8-dot kernel (llama.cpp MMQ)
+        candidates = []
+        if peak:
+            candidates.append(INT8_DOT_COMPUTE_EFF * peak)
+        if hardware.peak_tflops("fp32"):
+            candidates.append(INT8_DOT_FP32_MULTIPLIER * hardware.peak_tflops("fp32"))  # type: ignore[operator]
+        peak, c_eff = min(candidates), 1.0  # peak now holds the effective TOPS directly
     if hardware.measured_tflops.get(math_fmt):
         c_eff = min(1.0, c_eff / 0.75)  # a micro-GEMM already reaches ~75% of the datasheet on big shapes
     pre_c_eff, dec_c_eff = c_eff, c_eff
@@ -193,6 +208,8 @@ def estimate_speed(
     dec_kv = B * kv_bytes_per_token(model, kv_b, int(ctx)) * ctx
     dec_flops = B * (2.0 * active_linear + 4.0 * model.n_layers * q_dim * ctx)
     dec_comm = model.n_layers * 2 * _allreduce_s(B * model.hidden_size * 2.0, n, hardware) if n > 1 else 0.0
+    per_layer = DECODE_LAYER_OVERHEAD_S.get("apple" if hardware.vendor == "apple" else hardware.kind, 0.0)
+    dec_comm += model.n_layers * per_layer
 
     def phase(nbytes: float, flops: float, ce: float, comm: float, factor: float) -> tuple[float | None, str]:
         t_mem = nbytes / (n * bw_eff * bw * 1e9) if bw else None

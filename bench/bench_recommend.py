@@ -3,7 +3,8 @@ matrix of support verdicts + estimates. Each figure is reported next to a baseli
 
 Targets (issue #4): one recommend() < 50 ms; the full hardware x format matrix < 1 s.
 Baselines: loading the catalog from disk (``load_catalog()``), and a naive single-format loop (one bf16
-estimate per SKU). Prints a markdown table to paste into bench/RESULTS.md.
+estimate per SKU). Prints markdown tables to paste into bench/RESULTS.md, then the accuracy of the speed
+estimates on the published rows of advisor/data/validation.toml next to the 0.55 x bandwidth / size rule.
 
     .venv/bin/python bench/bench_recommend.py [--repeat 5]
 """
@@ -94,6 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {name} | {t * 1e3:.1f} | {ratio} | {target} |")
     ok = t_rec < 0.050 and t_matrix < 1.0
     print(f"\ntargets met: {ok}")
+    from advisor.validation import markdown, validate
+
+    print("\n## Speed-estimate accuracy (advisor/data/validation.toml)\n")
+    print(markdown(validate(catalog)))
     return 0 if ok else 1
 
 

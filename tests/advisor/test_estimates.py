@@ -68,7 +68,7 @@ def test_weight_only_has_no_compute_gain(hopper, engines, llama70):
     )
     assert awq.math_format == "bf16"
     assert awq.prefill_tok_s == pytest.approx(bf16.prefill_tok_s, rel=0.01)  # Marlin: same 16-bit compute
-    assert awq.decode_tok_s > 3 * bf16.decode_tok_s  # ~4x fewer bytes at batch 1
+    assert awq.decode_tok_s > 2.5 * bf16.decode_tok_s  # ~3.8x fewer bytes at batch 1, minus per-layer overhead
     generic = estimate_speed(
         llama70, get_format("int8_w8a16"), w, hopper, resolve_support(hopper, "int8_w8a16", engines=engines)
     )

@@ -1,4 +1,4 @@
-"""Estimates against real recorded measurements (shared fixtures), within the issue's accuracy targets."""
+"""Estimates against real recorded measurements, within the issue's accuracy targets."""
 
 import csv
 from pathlib import Path
@@ -8,6 +8,7 @@ import pytest
 from advisor.estimate import estimate
 from advisor.hardware import HardwareTarget
 from advisor.models import get_model
+from advisor.validation import markdown, validate
 from advisor.workload import Workload
 from hardware_db.catalog import default_catalog
 
@@ -29,3 +30,16 @@ def test_llama_bench_rtx4080_qwen7b_q4km_within_targets():
     # and beats the 0.55 x bandwidth / size rule on decode
     rule = 0.55 * 716.8e9 / (model.params_b * 1e9 * 4.8944 / 8)
     assert abs(dec.speed.decode_tok_s - tg) < abs(rule - tg)
+
+
+def test_validation_set_meets_targets_and_beats_the_rule():
+    report = validate()
+    assert report.count("decode") >= 15 and report.count("prefill") >= 8
+    assert report.mape("decode") <= 0.25
+    assert report.mape("prefill") <= 0.35
+    assert report.mape("decode") < report.mape("decode", rule=True)
+    assert report.mape("decode", in_sample=False) <= 0.25
+    table = markdown(report)
+    assert "| decode |" in table and "discussions" not in table
+    for r in report.rows:
+        assert r.source.startswith("https://")
