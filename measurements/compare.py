@@ -32,7 +32,8 @@ def error_pct(predicted: float | None, measured: float | None) -> float | None:
 
 def compare_with_predictions(df: pd.DataFrame, predict: Predictor) -> pd.DataFrame:
     """A copy of ``df`` with ``predicted_<metric>`` and ``error_<metric>_pct`` for each metric in
-    ``METRICS`` and a ``prediction_note`` column (why a row has no prediction)."""
+    ``METRICS`` and a ``prediction_note`` column (why a row has no prediction). A prediction is kept
+    only where the row measured that metric (a pp row gets no decode prediction)."""
     out = df.copy()
     predicted: dict[str, list[float | None]] = {m: [] for m in METRICS}
     notes: list[str] = []
@@ -44,6 +45,9 @@ def compare_with_predictions(df: pd.DataFrame, predict: Predictor) -> pd.DataFra
             values, note = {}, f"no prediction: {exc}"
         for metric in METRICS:
             value = values.get(metric)
+            measured = rec.get(metric)
+            if measured is None or measured != measured:
+                value = None
             predicted[metric].append(float(value) if value is not None else None)
         notes.append(note)
     for metric in METRICS:
@@ -56,11 +60,74 @@ def compare_with_predictions(df: pd.DataFrame, predict: Predictor) -> pd.DataFra
     return out
 
 
+def _int(value: Any) -> int | None:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return int(value)
+
+
 def default_predictor() -> Predictor | None:
-    """The advisor's estimator wrapped as a ``Predictor``; None until the advisor provides one."""
+    """The advisor's ``estimate`` as a ``Predictor`` (None if the advisor can't be imported).
+
+    Like for like: a llama-bench ``pp`` row is compared with the estimated prefill rate for that many
+    prompt tokens, a ``tg`` row with the decode rate at batch 1, a vLLM ``serve`` row's
+    ``decode_tok_s`` (output throughput over the run) with the estimate's serving throughput
+    ``output_tok_s`` at ``batch`` = ``max_concurrency``. Rows without a catalog SKU, a format or a
+    model (id or size) get no prediction and a note saying which is missing. The estimate never
+    sees the measurements, so a prediction is not an echo of the row it is compared with.
+    """
     try:
-        from advisor import estimate  # type: ignore[attr-defined]
+        from advisor.estimate import estimate
+        from advisor.hardware import HardwareTarget
+        from advisor.models import custom_model, default_models
+        from advisor.workload import Workload
+        from hardware_db.catalog import default_catalog
     except ImportError:
         return None
-    adapter = getattr(estimate, "predict_measurement", None)
-    return adapter if callable(adapter) else None
+
+    targets: dict[str, Any] = {}
+    memo: dict[tuple, dict[str, float | None]] = {}
+
+    def predict(row: Mapping[str, Any]) -> dict[str, float | None]:
+        sku, fmt = row.get("hardware_sku"), row.get("format_id")
+        if not sku:
+            raise LookupError("hardware not in catalog")
+        if not fmt:
+            raise LookupError("format not in catalog")
+        model_id, params_b = row.get("model_id"), row.get("params_b")
+        models = default_models()
+        if model_id and model_id in models:
+            model = models[model_id]
+        elif params_b and params_b == params_b:
+            model = custom_model(params_b=float(params_b))
+        else:
+            raise LookupError("model not in catalog and no parameter count")
+        test = str(row.get("test") or "")
+        batch = _int(row.get("batch"))
+        in_len, out_len = _int(row.get("input_len")), _int(row.get("output_len"))
+        depth = _int(row.get("context_depth")) or 0
+        if test == "serve" and batch is None:
+            raise LookupError("max_concurrency not given: no like-for-like estimate for an open-ended load")
+        workload = Workload(
+            batch=batch or 1,
+            input_len=max(1, (in_len or 0) + depth) if in_len else max(1, depth),
+            output_len=out_len or 0,
+            gpus=_int(row.get("gpus")) or 1,
+        )
+        engine = row.get("engine") or None
+        key = (sku, model.id, fmt, engine, workload)
+        if key not in memo:
+            if sku not in targets:
+                targets[sku] = HardwareTarget.from_catalog(default_catalog(), sku)
+            est = estimate(model, fmt, targets[sku], workload, engine)
+            sp = est.speed
+            memo[key] = {
+                "prefill_tok_s": sp.prefill_tok_s,
+                "decode_tok_s": sp.output_tok_s if test == "serve" else sp.decode_tok_s,
+                "ttft_ms": sp.ttft_ms,
+                "tpot_ms": sp.tpot_ms,
+                "memory_gb": est.memory.total_gb,
+            }
+        return memo[key]
+
+    return predict

@@ -116,3 +116,41 @@ def test_cli_text_shows_measured_next_to_predicted(tmp_path, monkeypatch, capsys
 def test_cli_template(capsys):
     code, out = _run(capsys, "template")
     assert code == 0 and out.startswith("hardware,model,format,engine,")
+
+
+def test_default_predictor_compares_like_for_like(db_engine, shared_llama, fixtures, monkeypatch):
+    import advisor.estimate
+
+    real = advisor.estimate.estimate
+    seen, speeds = [], {}
+
+    def spy(model, fmt, hardware, workload=None, engine=None, **kw):
+        assert "measurements" not in kw  # the estimate must not see the measured rows
+        seen.append((model.id, fmt, hardware.sku_id, workload, engine))
+        result = real(model, fmt, hardware, workload, engine, **kw)
+        speeds[workload.batch] = result.speed
+        return result
+
+    monkeypatch.setattr(advisor.estimate, "estimate", spy)
+    import_file((shared_llama / "rtx4080_b5163.csv").read_bytes(), "a.csv", engine=db_engine)
+    data = json.loads((fixtures / "vllm_serve_result_pr18566.json").read_text())
+    data["max_concurrency"] = 64
+    import_file(json.dumps(data).encode(), "v.json", hardware_hint="h100_sxm5_80gb", engine=db_engine)
+    unlimited = (fixtures / "vllm_serve_result_pr18566.json").read_bytes()
+    import_file(unlimited, "v2.json", hardware_hint="h100_sxm5_80gb", engine=db_engine)
+
+    out = compare_with_predictions(list_results(db_engine), compare.default_predictor())
+    pp, tg, serve, open_ended = out.to_dict("records")
+    workloads = {(w.batch, w.input_len, w.output_len, w.gpus) for _, _, _, w, _ in seen}
+    assert workloads == {(1, 512, 0, 1), (1, 1, 128, 1), (64, 230, 203, 1)}
+    assert {(m, f, h, e) for m, f, h, _, e in seen} == {
+        ("qwen2.5-7b", "gguf_q4_k_m", "rtx_4080", "llama_cpp"),
+        ("llama-3.1-8b", "bf16", "h100_sxm5_80gb", "vllm"),
+    }
+    assert pp["predicted_prefill_tok_s"] > 0 and pp["predicted_decode_tok_s"] != pp["predicted_decode_tok_s"]
+    assert pp["error_prefill_tok_s_pct"] == pytest.approx(error_pct(pp["predicted_prefill_tok_s"], pp["prefill_tok_s"]))
+    assert tg["predicted_decode_tok_s"] > 0 and tg["error_decode_tok_s_pct"] == tg["error_decode_tok_s_pct"]
+    # serve rows: measured output throughput against the estimated serving throughput, not the decode rate
+    assert serve["predicted_decode_tok_s"] == pytest.approx(speeds[64].output_tok_s)
+    assert serve["predicted_ttft_ms"] == pytest.approx(speeds[64].ttft_ms) and serve["prediction_note"] == ""
+    assert open_ended["prediction_note"].startswith("no prediction: max_concurrency not given")
