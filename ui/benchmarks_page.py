@@ -8,6 +8,7 @@ Numbers from uploads are labelled *measured*; the advisor's numbers are labelled
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import pandas as pd
@@ -168,12 +169,15 @@ def _upload_section(engine: Engine) -> None:
             st.warning("Choose a file first.")
         else:
             data = uploaded.getvalue()
+            started = time.perf_counter()
             with st.status(f"Importing {uploaded.name} ({len(data) / 1e6:.2f} MB)...", expanded=False) as status:
                 st.write("reading, detecting the format, validating every row, storing in one transaction")
                 result = handle_upload(data, uploaded.name, label=label, hardware_hint=hint, engine=engine)
+                ok = result.upload_id is not None
                 status.update(
-                    label=f"{uploaded.name}: {result.message}",
-                    state="complete" if result.upload_id is not None else "error",
+                    label=f"Import of {uploaded.name} {'finished' if ok else 'failed'} after "
+                    f"{time.perf_counter() - started:.1f} s",
+                    state="complete" if ok else "error",
                 )
             st.session_state["bench_last_import"] = {
                 "result": result.to_dict(with_rows=True),
@@ -202,11 +206,13 @@ def show_import_result(result: dict[str, Any], rejected_text: str) -> None:
         st.info(f"{name}: {result['message']}")
     else:
         st.error(f"Nothing stored from {name}: {result['message']}")
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Detected format", result["detected_format"] or "not recognized")
-    c2.metric("Imported rows", result["imported"])
-    c3.metric("Already stored (duplicates)", result["duplicates"])
-    c4.metric("Rejected rows", len(result["rejected"]))
+    if not result["detected_format"]:
+        return  # nothing was read: the message says why
+    st.markdown(f"Detected format: **{result['detected_format']}**")
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Imported rows", result["imported"])
+    c2.metric("Already stored (duplicates)", result["duplicates"])
+    c3.metric("Rejected rows", len(result["rejected"]))
     if result["rejected"]:
         st.markdown("**Rejected rows** (row = line or record number in the file)")
         st.dataframe(pd.DataFrame(result["rejected"], columns=["row", "column", "reason"]), hide_index=True)

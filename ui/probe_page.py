@@ -143,9 +143,9 @@ def render_probe_report(report: ProbeReport, *, key: str) -> None:
         present = [f for f, on in host.cpu_flags.items() if on]
         absent = [f for f, on in host.cpu_flags.items() if not on]
         st.markdown(
-            "CPU features that decide native formats: "
-            + (", ".join(f"`{f}` ✅" for f in present) or "none")
-            + (" · absent: " + ", ".join(f"`{f}`" for f in absent) if absent else "")
+            "CPU features that decide native formats: present "
+            + (", ".join(f"`{f}`" for f in present) or "none")
+            + (" · absent " + ", ".join(f"`{f}`" for f in absent) if absent else "")
         )
 
     st.markdown("#### GPUs (NVML)")

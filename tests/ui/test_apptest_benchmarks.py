@@ -75,8 +75,8 @@ def test_llama_bench_upload_shows_and_stores_its_rows(monkeypatch, sqlite_url):
     _upload(at, LLAMA_CSV.name, LLAMA_CSV.read_bytes(), label="4080 box")
     assert not at.exception
     assert "imported 2 row(s) as upload 1" in at.success[0].value
+    assert "Detected format: **llama_bench_csv**" in [m.value for m in at.markdown]
     assert _metrics(at) == {
-        "Detected format": "llama_bench_csv",
         "Imported rows": "2",
         "Already stored (duplicates)": "0",
         "Rejected rows": "0",
@@ -244,3 +244,18 @@ def test_without_an_estimator_the_page_says_so(monkeypatch, sqlite_url):
     _upload(at, "template.csv", TEMPLATE_CSV.encode())
     assert not at.exception
     assert any("No estimates to compare with yet" in i.value for i in at.info)
+
+
+def test_file_with_only_bad_rows_lists_them_and_stores_nothing(monkeypatch, sqlite_url):
+    header = TEMPLATE_CSV.splitlines()[0]
+    data = f"{header}\nrtx_4090,meta-llama/Llama-3.1-8B-Instruct,fp16,vllm,,0,1,,,,,,,,,,,,\n".encode()
+    at = _page(monkeypatch, sqlite_url)
+    _upload(at, "bad-rows.csv", data)
+    assert not at.exception
+    assert "all 1 record(s) were rejected" in at.error[0].value
+    assert "Detected format: **generic_csv**" in [m.value for m in at.markdown]
+    rejected = _table(at, "reason")
+    assert rejected["row"].tolist() == [2]
+    assert rejected["column"].tolist() == ["gpus"]
+    engine = _engine(sqlite_url)
+    assert list_uploads(engine).empty and list_results(engine).empty
