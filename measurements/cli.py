@@ -42,7 +42,7 @@ def _print_text(result: ImportResult, predictions: dict[int, dict[str, Any]]) ->
                 r["model_id"] or f"[{r['model_raw'] or '?'}]",
                 r["format_id"] or f"[{r['format_raw'] or '?'}]",
                 r["engine"],
-                r["test"],
+                r["test"] + (f" @ d{r['context_depth']}" if r.get("context_depth") else ""),
             )
             if x
         )
@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--json", action="store_true", help="print a JSON object instead of text")
     imp.add_argument("--max-mb", type=float, default=None, help="upload size limit in MB (default 20)")
     sub.add_parser("template", help="print the generic CSV template")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in ("import", "template", "-h", "--help"):
+        argv = ["import", *argv]  # `python -m advisor import FILE ...` hands over what follows "import"
     args = parser.parse_args(argv)
     if args.command == "template":
         sys.stdout.write(TEMPLATE_CSV)

@@ -154,3 +154,12 @@ def test_default_predictor_compares_like_for_like(db_engine, shared_llama, fixtu
     assert serve["predicted_decode_tok_s"] == pytest.approx(speeds[64].output_tok_s)
     assert serve["predicted_ttft_ms"] == pytest.approx(speeds[64].ttft_ms) and serve["prediction_note"] == ""
     assert open_ended["prediction_note"].startswith("no prediction: max_concurrency not given")
+
+
+def test_python_m_advisor_import_hands_over(tmp_path, monkeypatch, capsys, fixtures):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setattr(cli, "default_predictor", lambda: None)
+    code, out = _run(capsys, str(fixtures / "llama_bench_depth.md"), "--hardware", "rtx_4080", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["imported"] == 4
+    assert [(r["test"], r["context_depth"], r["hardware_sku"]) for r in data["rows"]][2] == ("pp512", 512, "rtx_4080")
