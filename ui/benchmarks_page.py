@@ -74,7 +74,10 @@ def display_frame(df: pd.DataFrame) -> pd.DataFrame:
     out["model"] = [_label(v, r) for v, r in zip(out["model_id"], out["model_raw"], strict=True)]
     out["format"] = [_label(v, r) for v, r in zip(out["format_id"], out["format_raw"], strict=True)]
     out["engine"] = out["engine"].fillna("")
-    out["flags"] = ["; ".join(f) if isinstance(f, list) else "" for f in out["flags"]]
+    out["notes_and_flags"] = [
+        "; ".join(x for x in [n if isinstance(n, str) else "", *(f if isinstance(f, list) else [])] if x)
+        for n, f in zip(out.get("notes", pd.Series("", index=out.index)), out["flags"], strict=True)
+    ]
     return out
 
 
@@ -100,7 +103,7 @@ def comparison_table(view: pd.DataFrame, predict: Predictor, metric: str) -> pd.
     measured = view[pd.to_numeric(view[metric], errors="coerce") > 0]
     if measured.empty:
         return pd.DataFrame(columns=columns)
-    raw = measured[[c for c in measured.columns if c not in ("hardware", "model", "format")]]
+    raw = measured[[c for c in measured.columns if c not in ("hardware", "model", "format", "notes_and_flags")]]
     compared = compare_with_predictions(raw, predict)
     predicted = compared[f"predicted_{metric}"]
     out = pd.DataFrame(
@@ -284,7 +287,7 @@ def _browse_section(engine: Engine) -> pd.DataFrame:
         "quality_metric",
         "quality_value",
         "measured_at",
-        "flags",
+        "notes_and_flags",
     ]
     st.dataframe(
         view[shown],

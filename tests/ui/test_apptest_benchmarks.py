@@ -259,3 +259,17 @@ def test_file_with_only_bad_rows_lists_them_and_stores_nothing(monkeypatch, sqli
     assert rejected["column"].tolist() == ["gpus"]
     engine = _engine(sqlite_url)
     assert list_uploads(engine).empty and list_results(engine).empty
+
+
+@pytest.mark.skipif(not LLAMA_CSV.exists(), reason=f"shared fixture missing: {LLAMA_CSV}")
+def test_hardware_override_is_stored_and_the_difference_flagged(monkeypatch, sqlite_url):
+    at = _page(monkeypatch, sqlite_url)
+    at.selectbox(key="bench_hint").select("rtx_4090")
+    _upload(at, LLAMA_CSV.name, LLAMA_CSV.read_bytes())
+    assert not at.exception
+    stored = list_results(_engine(sqlite_url))
+    assert set(stored["hardware_sku"]) == {"rtx_4090"}
+    assert set(list_uploads(_engine(sqlite_url))["hardware_hint"]) == {"rtx_4090"}
+    browse = _table(at, "measured_at")
+    assert set(browse["hardware"]) == {"rtx_4090"}
+    assert all("file says 'NVIDIA GeForce RTX 4080' (rtx_4080)" in f for f in browse["notes_and_flags"])
