@@ -128,6 +128,9 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
         print(f"\nBest: {rec.best.format_name}: {rec.best.estimate.support.reason}")
     if rec.mixed_precision:
         print(f"Mixed precision: {rec.mixed_precision.description} ({rec.mixed_precision.reason})")
+    if rec.kv_cache:
+        k = rec.kv_cache
+        print(f"KV cache: use {k.kv_format} ({k.reason})")
     print("\nRejected:")
     for r in rec.rejected:
         print(f"  {r.format_id:<18} {r.why}")

@@ -16,7 +16,7 @@ Ties break on the format id, so the result is deterministic and independent of i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from advisor.estimate import Calibration, Estimate, estimate
@@ -95,6 +95,17 @@ class MixedPrecision:
 
 
 @dataclass(frozen=True)
+class KvCacheSuggestion:
+    kv_format: str
+    kv_cache_gb_before: float
+    kv_cache_gb_after: float
+    decode_tok_s_before: float | None
+    decode_tok_s_after: float | None
+    engines: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
 class Recommendation:
     model_id: str
     hardware: str
@@ -104,6 +115,7 @@ class Recommendation:
     rejected: tuple[Rejected, ...]
     mixed_precision: MixedPrecision | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    kv_cache: KvCacheSuggestion | None = None
 
     @property
     def best(self) -> Candidate | None:
@@ -138,6 +150,7 @@ class Recommendation:
             "ranked": [cand(c) for c in self.ranked],
             "rejected": [{"format": r.format_id, "name": r.format_name, "why": r.why} for r in self.rejected],
             "mixed_precision": None if self.mixed_precision is None else self.mixed_precision.__dict__,
+            "kv_cache": None if self.kv_cache is None else self.kv_cache.__dict__,
             "notes": list(self.notes),
         }
 
@@ -210,6 +223,51 @@ def _mixed_precision(
             + " and protects the layers most sensitive to 4-bit error"
         ),
     )
+
+
+#: Suggest a quantized KV cache when the 16-bit cache takes at least this share of the per-GPU memory.
+KV_SHARE_THRESHOLD = 0.2
+
+
+def _kv_suggestion(
+    best: Candidate, request: Request, w: Workload, table: Mapping[str, Format], engines: Mapping[str, Engine]
+) -> KvCacheSuggestion | None:
+    """An FP8 (else INT8) KV cache for the best format when the KV cache is a large share of memory."""
+    if w.kv_format is not None or request.profile not in (Profile.SERVING, Profile.LONG_CONTEXT):
+        return None
+    mem = best.estimate.memory
+    if mem.per_gpu_gb <= 0 or mem.kv_cache_gb / w.gpus < KV_SHARE_THRESHOLD * mem.per_gpu_gb:
+        return None
+    for kv in ("kv_fp8", "kv_int8"):
+        if kv not in table:
+            continue
+        v = resolve_support(request.hardware, table[kv], request.engine, engines=engines)
+        usable = [e for e in v.engines if e in best.engines]
+        if not v.runs or not usable:
+            continue
+        after = estimate(
+            request.model,
+            table[best.format_id],
+            request.hardware,
+            replace(w, kv_format=kv),
+            request.engine,
+            engines=engines,
+            formats=dict(table),
+            verdict=best.estimate.support,
+        )
+        return KvCacheSuggestion(
+            kv_format=kv,
+            kv_cache_gb_before=mem.kv_cache_gb,
+            kv_cache_gb_after=after.memory.kv_cache_gb,
+            decode_tok_s_before=best.estimate.speed.decode_tok_s,
+            decode_tok_s_after=after.speed.decode_tok_s,
+            engines=tuple(usable),
+            reason=(
+                f"the 16-bit KV cache is {mem.kv_cache_gb:.1f} GB of {mem.total_gb:.1f} GB; {table[kv].name} halves it "
+                f"and the KV bytes read per decode step ({', '.join(usable)}; {v.source})"
+            ),
+        )
+    return None
 
 
 def recommend(
@@ -312,6 +370,7 @@ def recommend(
             "no format runs, fits and meets the quality tolerance: add GPUs, relax the tolerance, or shorten context"
         )
     mixed = _mixed_precision(ranked[0], request.model, request, w, table) if ranked and not finetune else None
+    kv = _kv_suggestion(ranked[0], request, w, table, engines) if ranked and not finetune else None
     return Recommendation(
         model_id=request.model.id,
         hardware=request.hardware.sku_id or request.hardware.name,
@@ -320,6 +379,7 @@ def recommend(
         ranked=tuple(ranked),
         rejected=tuple(rejected),
         mixed_precision=mixed,
+        kv_cache=kv,
         notes=tuple(notes),
     )
 
@@ -328,4 +388,13 @@ def recommend_many(requests: Iterable[Request], **kwargs) -> list[Recommendation
     return [recommend(r, **kwargs) for r in requests]
 
 
-__all__ = ["Candidate", "MixedPrecision", "Recommendation", "Rejected", "Request", "recommend", "SIXTEEN_BIT_BYTES"]
+__all__ = [
+    "Candidate",
+    "KvCacheSuggestion",
+    "MixedPrecision",
+    "Recommendation",
+    "Rejected",
+    "Request",
+    "recommend",
+    "SIXTEEN_BIT_BYTES",
+]

@@ -51,3 +51,28 @@ def test_unknown_ids_exit_2_with_closest(capsys):
 def test_list_formats_json(capsys):
     assert main(["list", "formats", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) >= 30
+
+
+def test_import_is_dispatched_lazily(monkeypatch):
+    import sys
+    import types
+
+    seen = {}
+    fake = types.ModuleType("measurements.cli")
+
+    def fake_main(argv):
+        seen["argv"] = argv
+        return 0
+
+    fake.main = fake_main
+    monkeypatch.setitem(sys.modules, "measurements.cli", fake)
+    assert main(["import", "results.csv", "--hardware", "h100_sxm5_80gb"]) == 0
+    assert seen["argv"] == ["results.csv", "--hardware", "h100_sxm5_80gb"]
+
+
+def test_recommend_text_output(capsys):
+    assert (
+        main(["recommend", "--hardware", "a100_sxm4_80gb", "--model", "llama-3.1-8b", "--profile", "interactive"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "Best:" in out and "Rejected:" in out and "fp8_w8a8" in out

@@ -210,3 +210,28 @@ def test_formats_without_engine_rank_after_runnable_ones(hopper, engines):
     rec = recommend(Request(model, hopper, Profile.SERVING, tolerance="relaxed"), engines=engines)
     flags = [bool(c.engines) for c in rec.ranked]
     assert flags == sorted(flags, reverse=True) and flags[0] and not flags[-1]
+
+
+def test_kv_cache_suggestion_for_long_context(hopper, engines):
+    from hardware_db.schema import Engine
+
+    from .conftest import _path
+
+    with_kv = dict(engines)
+    vllm = engines["vllm"]
+    with_kv["vllm"] = Engine(
+        schema_version=1,
+        id="vllm",
+        name="vLLM",
+        url=vllm.url,
+        paths=[*vllm.paths, _path("kv_fp8", ["fx_hopper"], "weight_only", "FP8 KV")],
+    )
+    model = dense_model(8.0, 32, 4096)
+    w = Workload(batch=8, input_len=16384, output_len=256)
+    rec = recommend(Request(model, hopper, Profile.SERVING, w, formats=("bf16", "fp8_w8a8")), engines=with_kv)
+    kv = rec.kv_cache
+    assert kv is not None and kv.kv_format == "kv_fp8"
+    assert kv.kv_cache_gb_after == pytest.approx(kv.kv_cache_gb_before / 2)
+    assert kv.decode_tok_s_after > kv.decode_tok_s_before
+    short = recommend(Request(model, hopper, Profile.INTERACTIVE, formats=("bf16",)), engines=with_kv)
+    assert short.kv_cache is None
