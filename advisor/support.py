@@ -200,8 +200,15 @@ def resolve_support(
                 return Verdict(f.id, level, reason, best.source, tuple(by_level[lvl]), why)
         if by_level[Support.UNSUPPORTED]:
             best = by_level[Support.UNSUPPORTED][0]
-            reason = f"{best.engine_name} does not run {f.name} on {where} ({best.source})."
-            return Verdict(f.id, Support.UNSUPPORTED, reason, best.source, (), reason)
+            if engine is not None:
+                reason = f"{best.engine_name} does not run {f.name} on {where} ({best.source})."
+                return Verdict(f.id, Support.UNSUPPORTED, reason, best.source, (), reason)
+            # one engine's "no" is not everyone's: without a positive path the answer is unknown
+            reason = (
+                f"{best.engine_name} does not run {f.name} on {where} ({best.source}) and no other engine file "
+                f"records a path, so support is unknown."
+            )
+            return Verdict(f.id, Support.UNKNOWN, reason, best.source, (), reason)
         reason = f"No engine file records a path for {f.name}{eng_txt} on {where}, so support is unknown."
         return Verdict(f.id, Support.UNKNOWN, reason, "", (), reason)
 

@@ -59,5 +59,7 @@ def test_engine_given_requires_its_native_path(hopper, engines):
 def test_weight_only_design_formats_follow_engine_paths(hopper, blackwell, engines):
     v = resolve_support(hopper, get_format("int4_awq_w4a16"), engines=engines)
     assert v.level is Support.WEIGHT_ONLY and not v.fallback
-    assert resolve_support(blackwell, "int4_awq_w4a16", engines=engines).level is Support.UNSUPPORTED
+    assert resolve_support(blackwell, "int4_awq_w4a16", "tensorrt_llm", engines=engines).level is Support.UNSUPPORTED
+    # one engine's "no" without any other engine's "yes" is unknown, not unsupported
+    assert resolve_support(blackwell, "int4_awq_w4a16", engines=engines).level is Support.UNKNOWN
     assert resolve_support(hopper, "gguf_q4_k_m", engines=engines).level is Support.UNKNOWN
