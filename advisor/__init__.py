@@ -26,7 +26,16 @@ Import surface for the UI, probes and CLI::
     from advisor.recommend import Request, recommend, Recommendation, Candidate, Rejected, MixedPrecision
         recommend(Request(model, hardware, profile=Profile.SERVING, workload=None, engine=None,
                           tolerance="moderate", formats=None, calibration=None, measurements=())) -> Recommendation
-            Recommendation.ranked (best first), .rejected (with why), .best, .mixed_precision, .to_dict()
+            Recommendation.ranked (best first), .rejected (with why), .best, .mixed_precision, .kv_cache,
+            .to_dict()
+    from advisor.validation import validate, markdown
+        validate() -> ValidationReport  # estimates vs published measurements (advisor/data/validation.toml)
+            report.mape("decode" | "prefill", in_sample=None, rule=False) -> median |error|
+
+Data: ``advisor/data/formats.toml`` (formats), ``advisor/data/models/`` (models),
+``hardware_db/data/engines/*.toml`` (engine paths), ``advisor/data/validation.toml`` (published measurements).
+Every default constant (efficiencies, overheads, usable-memory fractions) is documented with its source in the
+module that uses it: ``advisor.memory``, ``advisor.speed``, ``advisor.quality``, ``advisor.recommend``.
 
 CLI: ``python -m advisor (recommend | estimate | list | import) --help``.
 """
