@@ -60,6 +60,41 @@ def compare_with_predictions(df: pd.DataFrame, predict: Predictor) -> pd.DataFra
     return out
 
 
+REFERENCE_FORMATS = ("bf16", "fp16")
+
+
+def attach_quality_reference(df: pd.DataFrame) -> pd.DataFrame:
+    """Quality rows of a quantized model next to its full-precision score: where a row has no
+    ``quality_reference`` of its own, take the mean ``quality_value`` of the stored bf16/fp16 rows of
+    the same ``model_id`` and ``quality_metric``. Adds ``reference_value``, ``reference_source``
+    (``file`` or ``stored bf16 rows``) and ``quality_delta`` (value - reference)."""
+    out = df.copy()
+    quality = df[df["quality_value"].notna() & df["model_id"].notna() & (df["quality_metric"] != "")]
+    refs = (
+        quality[quality["format_id"].isin(REFERENCE_FORMATS)]
+        .groupby(["model_id", "quality_metric"])["quality_value"]
+        .mean()
+    )
+    values, sources = [], []
+    for rec in df.to_dict("records"):
+        own = rec.get("quality_reference")
+        if own is not None and own == own:
+            values.append(float(own))
+            sources.append("file")
+            continue
+        key = (rec.get("model_id"), rec.get("quality_metric"))
+        if rec.get("format_id") not in REFERENCE_FORMATS and key in refs.index:
+            values.append(float(refs[key]))
+            sources.append("stored bf16/fp16 rows")
+        else:
+            values.append(None)
+            sources.append("")
+    out["reference_value"] = pd.Series(values, index=df.index, dtype="float64")
+    out["reference_source"] = sources
+    out["quality_delta"] = out["quality_value"] - out["reference_value"]
+    return out
+
+
 def _int(value: Any) -> int | None:
     if value is None or (isinstance(value, float) and value != value):
         return None

@@ -39,8 +39,9 @@ _CONSUMED = frozenset(
         "build_number",
     ]
 )
-_MD_CONSUMED = frozenset(["model", "params", "test", "t/s"])
+_MD_CONSUMED = frozenset(["model", "params", "test", "t/s", "build_commit", "build_number"])
 
+_BUILD_LINE = re.compile(r"^build:\s*([0-9a-f]+)\s*\((\d+)\)\s*$", re.M)
 SIGNATURE_FIELDS = frozenset({"avg_ts", "n_prompt", "n_gen", "model_type"})
 
 
@@ -58,7 +59,13 @@ def parse(text: str, source_format: str) -> ParsedFile:
     if source_format == "llama_bench_csv":
         return read_csv(text, source_format)
     if source_format == "llama_bench_md":
-        return read_markdown_table(text, source_format)
+        parsed = read_markdown_table(text, source_format)
+        build = _BUILD_LINE.search(text)  # llama-bench prints "build: 8cf427ff (5163)" under the table
+        if build:
+            for rec in parsed.records:
+                rec.fields.setdefault("build_commit", build.group(1))
+                rec.fields.setdefault("build_number", build.group(2))
+        return parsed
     if source_format == "llama_bench_sql":
         return read_sql_inserts(text, source_format)
     if source_format == "llama_bench_jsonl":
@@ -217,6 +224,8 @@ def normalize_md(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
     if pm:
         n_params = float(pm.group(1)) * _SCALE[pm.group(2).upper()]
     row = NormalizedRow(record.row, engine="llama_cpp", batch=1)
+    build, commit = rec.get("build_number", ""), rec.get("build_commit", "")
+    row.engine_version = f"b{build} ({commit})" if build else ""
     set_hardware(row, "", ctx)  # Markdown output does not name the device
     arch, _size, ftype = split_model_type(model_type)
     set_model(row, (model_type,), n_params, arch)

@@ -208,3 +208,12 @@ def test_json_record_that_is_not_an_object(db_engine, shared_llama):
     result = import_file(json.dumps([data[0], 42]).encode(), "mixed.json", engine=db_engine)
     assert result.imported == 1
     assert result.rejected[0].to_dict() == {"row": 2, "column": "", "reason": "expected a JSON object, found int"}
+
+
+def test_markdown_build_footer_gives_the_engine_version(db_engine, fixtures):
+    # llama-bench's markdown printer ends with print_footer(): "\nbuild: %s (%d)\n" (commit, build number).
+    data = (fixtures / "llama_bench_depth.md").read_bytes() + b"\nbuild: 8cf427ff (5163)\n"
+    result = import_file(data, "depth.md", engine=db_engine)
+    assert result.imported == 4
+    assert {r.engine_version for r in result.rows} == {"b5163 (8cf427ff)"}
+    assert "build_commit" not in result.rows[0].extra

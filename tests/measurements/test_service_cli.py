@@ -163,3 +163,22 @@ def test_python_m_advisor_import_hands_over(tmp_path, monkeypatch, capsys, fixtu
     data = json.loads(out)
     assert code == 0 and data["imported"] == 4
     assert [(r["test"], r["context_depth"], r["hardware_sku"]) for r in data["rows"]][2] == ("pp512", 512, "rtx_4080")
+
+
+def test_quantized_quality_next_to_its_reference(db_engine, fixtures):
+    from measurements.compare import attach_quality_reference
+
+    base = json.loads((fixtures / "lm_eval_ghost8b_gsm8k.json").read_text())
+    for repo in ("meta-llama/Llama-3.1-8B-Instruct", "RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8"):
+        data = dict(base, config={"model": "vllm", "model_args": f"pretrained={repo}"})
+        if "FP8" in repo:  # a different score file for the quantized run (values shifted for the test)
+            task = data["results"]["gsm8k_cot_zeroshot"] = dict(base["results"]["gsm8k_cot_zeroshot"])
+            task["exact_match,strict-match"] = 0.5
+        import_file(json.dumps(data).encode(), f"{repo}.json", engine=db_engine)
+    out = attach_quality_reference(list_results(db_engine))
+    fp8 = out[(out["format_id"] == "fp8_w8a8") & (out["quality_metric"].str.contains("strict"))].iloc[0]
+    assert fp8["reference_value"] == pytest.approx(0.576194086429113)
+    assert fp8["quality_delta"] == pytest.approx(0.5 - 0.576194086429113)
+    assert fp8["reference_source"] == "stored bf16/fp16 rows"
+    bf16 = out[out["format_id"] == "bf16"]
+    assert bf16["reference_value"].isna().all()
