@@ -3,6 +3,7 @@
 prefill time = max(bytes / (eff_bw x BW), FLOPs / (eff_compute x peak[math dtype])) + TP all-reduce time
 decode step  = max(weight bytes touched (MoE: experts hit by the batch) + KV bytes read,
                    FLOPs of the batch / (eff_compute x peak)) + TP all-reduce time + layers x per-layer overhead
+(the per-layer overhead applies once per forward pass, so to prefill as well)
 
 Default efficiencies (``DEFAULT_*``), each traced to a measurement:
 * decode, GPUs: bandwidth efficiency 0.89 plus a fixed 48 us per layer per step (kernel launches, norms,
@@ -15,6 +16,9 @@ Default efficiencies (``DEFAULT_*``), each traced to a measurement:
 * compute, 16-bit: 0.50 = torchao/vLLM 0.13 Llama-3.1-8B prefill on H100, 30,946 tok/s x 2 x 8.03e9 FLOP
   = 497 TFLOPS of 989.5; fp8: 0.37 (45,312 tok/s -> 728 of 1,979); fp4: 0.18 (B200 nvfp4 102,786 tok/s
   -> 1,651 of 9,000). https://github.com/pytorch/ao/blob/main/docs/source/workflows/inference.md
+* A100 (GA100) 16-bit: 0.65 = TensorRT-LLM's A100 FP16 first-token latencies at 2,048 input tokens (LLaMA 7B
+  133 ms -> 0.69 of 312 TFLOPS; LLaMA 70B TP4 377 ms -> 0.61),
+  https://github.com/NVIDIA/TensorRT-LLM/blob/release/0.6.1/docs/source/performance.md
 * Blackwell data center (B200, and B300 assumed alike): 16-bit 0.42 (59,100 tok/s -> 949 of 2,250), fp8 0.25
   (69,314 -> 1,113 of 4,500), fp4 0.18, from the same torchao B200 table.
 * int8-dot weight-only kernels (llama.cpp MMQ): min(0.28 x int8 peak, 2.2 x fp32 vector peak). MMQ's tile loop
@@ -53,6 +57,7 @@ DEFAULT_BW_EFF_OTHER = 0.60
 DEFAULT_COMPUTE_EFF = {"fp32": 0.50, "tf32": 0.50, "fp16": 0.50, "bf16": 0.50, "fp8": 0.37, "int8": 0.37}
 DEFAULT_COMPUTE_EFF_LOWBIT = 0.18  # fp6, fp4, int4
 ARCH_COMPUTE_EFF = {
+    "nvidia_ampere_ga100": {"fp16": 0.65, "bf16": 0.65},
     "nvidia_blackwell_dc": {"fp16": 0.42, "bf16": 0.42, "fp8": 0.25, "int8": 0.25, "fp4": 0.18, "fp6": 0.18},
     "nvidia_blackwell_ultra": {"fp16": 0.42, "bf16": 0.42, "fp8": 0.25, "int8": 0.25, "fp4": 0.18, "fp6": 0.18},
 }
@@ -210,6 +215,7 @@ def estimate_speed(
     dec_comm = model.n_layers * 2 * _allreduce_s(B * model.hidden_size * 2.0, n, hardware) if n > 1 else 0.0
     per_layer = DECODE_LAYER_OVERHEAD_S.get("apple" if hardware.vendor == "apple" else hardware.kind, 0.0)
     dec_comm += model.n_layers * per_layer
+    pre_comm += chunks * model.n_layers * per_layer
 
     def phase(nbytes: float, flops: float, ce: float, comm: float, factor: float) -> tuple[float | None, str]:
         t_mem = nbytes / (n * bw_eff * bw * 1e9) if bw else None

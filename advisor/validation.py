@@ -3,6 +3,10 @@
 ``validate()`` returns one ``ValidationRow`` per (row, phase) with the estimate, the measurement and, for
 decode, the common "0.55 x bandwidth / model size" rule (llmfit) on the same row, plus median absolute
 percentage errors split into in-sample rows (used to fit the defaults) and out-of-sample rows.
+
+Phases: ``prefill`` (prompt tok/s at batch 1), ``decode`` (generated tok/s at batch 1), ``serving`` (output
+tok/s of a static batch: batch x output_len / (prefill + decode), all GPUs) and ``ttft`` (first-token latency,
+ms; compared as a rate, 1/ttft, so errors read the same way as the others).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ class ValidationRow:
     hardware: str
     model: str
     format_id: str
-    phase: str  # "prefill" | "decode"
+    phase: str  # "prefill" | "decode" | "serving" | "ttft"
     measured_tok_s: float
     estimated_tok_s: float | None
     rule_tok_s: float | None  # decode only
@@ -106,6 +110,8 @@ def validate(catalog: Catalog | None = None, path: Path = VALIDATION_FILE) -> Va
             fmt = replace(fmt, whole_model_average=True)
         target = HardwareTarget.from_catalog(catalog, raw["hardware"])
         engine = raw.get("engine")
+        gpus = int(raw.get("gpus", 1))
+        kv = raw.get("kv_format")
         common = {"hardware": raw["hardware"], "model": model.id, "format_id": fmt.id}
         common |= {"in_sample": bool(raw.get("in_sample", False)), "source": raw["source"]}
         if "prefill_tok_s" in raw:
@@ -135,6 +141,38 @@ def validate(catalog: Catalog | None = None, path: Path = VALIDATION_FILE) -> Va
                     **common,
                 )
             )
+        if "output_tok_s" in raw:
+            w = Workload(
+                batch=int(raw["batch"]),
+                input_len=int(raw["input_len"]),
+                output_len=int(raw["output_len"]),
+                gpus=gpus,
+                kv_format=kv,
+            )
+            est = estimate(model, fmt, target, w, engine, engines=catalog.engines)
+            measured = float(raw["output_tok_s"]) * (gpus if raw.get("per_gpu") else 1)
+            out.append(
+                ValidationRow(
+                    phase="serving",
+                    measured_tok_s=measured,
+                    estimated_tok_s=est.speed.output_tok_s,
+                    rule_tok_s=None,
+                    **common,
+                )
+            )
+        if "ttft_ms" in raw:
+            w = Workload(batch=1, input_len=int(raw["input_len"]), output_len=1, gpus=gpus, kv_format=kv)
+            est = estimate(model, fmt, target, w, engine, engines=catalog.engines)
+            rate = 1e3 / est.speed.ttft_ms if est.speed.ttft_ms else None
+            out.append(
+                ValidationRow(
+                    phase="ttft",
+                    measured_tok_s=1e3 / float(raw["ttft_ms"]),
+                    estimated_tok_s=rate,
+                    rule_tok_s=None,
+                    **common,
+                )
+            )
     return ValidationReport(tuple(out))
 
 
@@ -156,7 +194,7 @@ def markdown(report: ValidationReport) -> str:
     lines.append("")
     lines.append("| phase | rows | median APE (all) | in-sample | out-of-sample | 0.55 rule (all) |")
     lines.append("|---|---:|---:|---:|---:|---:|")
-    for phase in ("decode", "prefill"):
+    for phase in ("decode", "prefill", "serving", "ttft"):
 
         def pct(v: float | None) -> str:
             return "-" if v is None else f"{v:.0%}"

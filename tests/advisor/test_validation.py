@@ -39,6 +39,7 @@ def test_validation_set_meets_targets_and_beats_the_rule():
     assert report.mape("prefill") <= 0.35
     assert report.mape("decode") < report.mape("decode", rule=True)
     assert report.mape("decode", in_sample=False) <= 0.25
+    assert report.count("serving") >= 10 and report.mape("serving") <= 0.35
     table = markdown(report)
     assert "| decode |" in table and "discussions" not in table
     for r in report.rows:
