@@ -239,11 +239,54 @@ def test_measured_vs_estimated_section_labels_and_charts(monkeypatch, sqlite_url
 
 
 def test_without_an_estimator_the_page_says_so(monkeypatch, sqlite_url):
-    monkeypatch.setattr(bench_page, "default_predictor", lambda: None)
+    monkeypatch.setattr(bench_page, "find_predictor", lambda: (None, "the estimator is not installed"))
     at = _page(monkeypatch, sqlite_url)
     _upload(at, "template.csv", TEMPLATE_CSV.encode())
     assert not at.exception
-    assert any("No estimates to compare with yet" in i.value for i in at.info)
+    assert any("No estimates to compare with yet: the estimator is not installed" in i.value for i in at.info)
+
+
+def _stored_fixture_rows(sqlite_url: str) -> dict[str, dict]:
+    engine = _engine(sqlite_url)
+    bench_page.handle_upload(LLAMA_CSV.read_bytes(), LLAMA_CSV.name, engine=engine)
+    return {r["test"]: r for r in list_results(engine).to_dict("records")}
+
+
+@pytest.mark.skipif(not LLAMA_CSV.exists(), reason=f"shared fixture missing: {LLAMA_CSV}")
+def test_advisor_predictor_maps_a_stored_row_to_the_estimate(sqlite_url):
+    from advisor.estimate import estimate
+    from advisor.hardware import HardwareTarget
+    from advisor.models import get_model
+    from advisor.workload import Workload
+    from hardware_db.catalog import default_catalog
+
+    cat = default_catalog()
+    rows = _stored_fixture_rows(sqlite_url)
+    predict = bench_page.advisor_predictor(cat)
+    model, hw = get_model("qwen2.5-7b"), HardwareTarget.from_catalog(cat, "rtx_4080")
+    pp = estimate(model, "gguf_q4_k_m", hw, Workload(batch=1, input_len=512, output_len=0), "llama_cpp")
+    tg = estimate(model, "gguf_q4_k_m", hw, Workload(batch=1, input_len=1, output_len=128), "llama_cpp")
+    assert predict(rows["pp512"])["prefill_tok_s"] == pytest.approx(pp.speed.prefill_tok_s)
+    assert predict(rows["tg128"])["decode_tok_s"] == pytest.approx(tg.speed.decode_tok_s)
+    with pytest.raises(LookupError, match="hardware not mapped"):
+        predict({**rows["tg128"], "hardware_sku": float("nan")})
+    with pytest.raises(LookupError, match="not in the catalog"):
+        predict({**rows["tg128"], "hardware_sku": "no_such_gpu"})
+
+
+@pytest.mark.skipif(not LLAMA_CSV.exists(), reason=f"shared fixture missing: {LLAMA_CSV}")
+def test_page_compares_with_the_advisor_estimate_by_default(monkeypatch, sqlite_url):
+    monkeypatch.setattr(bench_page, "default_predictor", lambda: None)  # measurements.compare has none yet
+    at = _page(monkeypatch, sqlite_url)
+    _upload(at, LLAMA_CSV.name, LLAMA_CSV.read_bytes())
+    assert not at.exception
+    compared = _table(at, "error_pct")
+    measured = compared["measured_decode_tok_s"][0]
+    predicted = compared["predicted_decode_tok_s"][0]
+    assert measured == pytest.approx(119.915244)
+    assert predicted > 0
+    assert compared["error_pct"][0] == pytest.approx(round((predicted - measured) / measured * 100, 1))
+    assert any("estimated = the advisor's uncalibrated roofline estimate" in c.value for c in at.caption)
 
 
 def test_file_with_only_bad_rows_lists_them_and_stores_nothing(monkeypatch, sqlite_url):
