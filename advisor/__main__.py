@@ -182,7 +182,9 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         "quality_ppl_increase_pct",
         "quality_level",
     ):
-        if d.get(key) not in (None, "", []):
+        if key == "fits" and d[key] is None:
+            print(f"{key:>24}: unknown (the device has no fixed memory size; pass --memory-gb)")
+        elif d.get(key) not in (None, "", []):
             v = d[key]
             print(f"{key:>24}: {v:,.2f}" if isinstance(v, float) else f"{key:>24}: {v}")
     return 0
