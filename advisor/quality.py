@@ -1,9 +1,11 @@
 """Expected quality loss per format and model size, and the user's tolerance filter.
 
 Loss is the published wikitext perplexity increase (%) of ``formats.toml`` at its reference model size,
-scaled by ``(ref_params / params) ** SIZE_EXPONENT``: larger models lose less to the same quantizer
-(GPTQ paper, https://arxiv.org/abs/2210.17323, Fig. 1 / Table 3: the 3- and 4-bit perplexity gap shrinks
-with OPT/BLOOM size). The exponent 0.25 is a deliberately mild assumption, clamped to a factor 0.5..2.
+scaled by ``(ref_params / params) ** SIZE_EXPONENT``, clamped to a factor 0.5..2. Larger models usually lose
+less to the same quantizer (GPTQ paper, https://arxiv.org/abs/2210.17323, Fig. 1 / Table 3: the 3- and 4-bit
+gap shrinks with OPT/BLOOM size; llama.cpp's Llama 2 70B vs 7B: Q4_K_M ppl ratio 1.012 vs 1.014), but not
+always (the same llama.cpp README: Llama 3 70B Q4_K_M 1.051 vs 8B 1.029, Q2_K 1.94 vs 1.57,
+https://github.com/ggml-org/llama.cpp/blob/master/tools/perplexity/README.md), so the exponent is a mild 0.1.
 Formats with only ModelOpt's qualitative level get that level's range; formats with neither are "unknown".
 """
 
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 from advisor.formats import Format
 
-SIZE_EXPONENT = 0.25
+SIZE_EXPONENT = 0.1
 #: Upper bound (% perplexity increase) of each class, used for ModelOpt's qualitative levels too.
 CLASS_UPPER_PCT: dict[str, float] = {"very_low": 1.0, "low": 5.0, "medium": 15.0, "high": float("inf")}
 #: Tolerance presets -> the worst class they accept ("relaxed" also accepts unknown quality).
