@@ -161,8 +161,12 @@ def _run_lscpu() -> str | None:
 def collect_host() -> tuple[HostInfo, set[str]]:
     """Probe this machine's host; returns the report section and the full flag set (for matching)."""
     uname = platform.uname()
-    lscpu = _run_lscpu()
     cpuinfo = _read("/proc/cpuinfo")
+    parsed = parse_cpuinfo(cpuinfo) if cpuinfo else {}
+    # /proc/cpuinfo answers everything on x86; lscpu (a subprocess) only when it does not,
+    # e.g. Arm, where the model name comes from lscpu's part-number table
+    complete = all(parsed.get(k) for k in ("model", "flags", "sockets", "cores", "threads"))
+    lscpu = None if complete else _run_lscpu()
     meminfo = _read("/proc/meminfo")
     fields = host_from_texts(lscpu=lscpu, cpuinfo=cpuinfo, meminfo=meminfo, machine=uname.machine or None)
     flags: set[str] = fields.pop("flags")  # type: ignore[assignment]
@@ -170,9 +174,9 @@ def collect_host() -> tuple[HostInfo, set[str]]:
         fields["cpu_model"] = platform.processor() or None
     if not fields["threads"]:
         fields["threads"] = os.cpu_count()
-    missing = [
-        src for src, text in (("lscpu", lscpu), ("/proc/cpuinfo", cpuinfo), ("/proc/meminfo", meminfo)) if not text
-    ]
+    missing = [src for src, text in (("/proc/cpuinfo", cpuinfo), ("/proc/meminfo", meminfo)) if not text]
+    if not complete and lscpu is None:
+        missing.append("lscpu")
     reason = f"not readable here: {', '.join(missing)}" if missing else ""
     status = "ok" if (lscpu or cpuinfo) else "unavailable"
     if status == "unavailable":
