@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -17,7 +16,6 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from hardware_db.catalog import Catalog, default_catalog
 from measurements import generic_csv
 from measurements.compare import Predictor, compare_with_predictions, default_predictor
 from measurements.detect import ACCEPTED
@@ -137,70 +135,6 @@ def comparison_table(view: pd.DataFrame, predict: Predictor, metric: str) -> pd.
         index=measured.index,
     )
     return out[columns].reset_index(drop=True)
-
-
-def _int(value: Any, default: int) -> int:
-    number = _number(value)
-    return int(number) if number is not None else default
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def advisor_predictor(cat: Catalog | None = None) -> Predictor:
-    """``advisor.estimate.estimate`` as a ``Predictor`` for one stored row: the row's catalog SKU, model,
-    format, engine, batch, lengths and GPUs; no calibration and no measurements, so it is a pure estimate.
-
-    A row that can't be estimated (id not in the catalog, no length) raises ``LookupError``/``ValueError``,
-    which the comparison turns into a note.
-    """
-    from advisor.estimate import estimate
-    from advisor.hardware import HardwareTarget
-    from advisor.models import get_model
-    from advisor.workload import Workload
-
-    cat = cat or default_catalog()
-
-    def predict(row: Mapping[str, Any]) -> dict[str, float | None]:
-        sku, model_id, format_id = row.get("hardware_sku"), row.get("model_id"), row.get("format_id")
-        for what, value in (("hardware", sku), ("model", model_id), ("format", format_id)):
-            if not isinstance(value, str) or not value:
-                raise LookupError(f"{what} not mapped to the catalog")
-        if sku not in cat.skus:
-            raise LookupError(f"hardware {sku!r} not in the catalog")
-        output_len = _int(row.get("output_len"), 0)
-        input_len = _int(row.get("input_len"), 0) or _int(row.get("context_depth"), 0) or 1
-        workload = Workload(
-            batch=max(_int(row.get("batch"), 1), 1),
-            input_len=input_len,
-            output_len=output_len,
-            gpus=max(_int(row.get("gpus"), 1), 1),
-        )
-        engine = row.get("engine") if isinstance(row.get("engine"), str) and row.get("engine") else None
-        est = estimate(get_model(model_id), format_id, HardwareTarget.from_catalog(cat, sku), workload, engine)
-        return {
-            "prefill_tok_s": est.speed.prefill_tok_s,
-            "decode_tok_s": est.speed.decode_tok_s,
-            "ttft_ms": est.speed.ttft_ms,
-            "tpot_ms": est.speed.tpot_ms,
-        }
-
-    return predict
-
-
-def find_predictor() -> tuple[Predictor | None, str]:
-    """The estimator to compare with, and how to name it: ``measurements.compare.default_predictor()`` when
-    it gives one, else the advisor's ``estimate`` through :func:`advisor_predictor`."""
-    predict = default_predictor()
-    if predict is not None:
-        return predict, "the advisor's estimate (measurements.compare)"
-    try:
-        return advisor_predictor(catalog()), "the advisor's uncalibrated roofline estimate (advisor.estimate)"
-    except ImportError as exc:
-        return None, f"the advisor's estimator is not available in this build ({exc})"
 
 
 def chart_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -415,9 +349,12 @@ def _compare_section(view: pd.DataFrame) -> None:
         st.caption("The selected rows hold no throughput or latency measurement to compare.")
         return
     metric = st.radio("Metric", present, format_func=lambda m: METRICS[m], horizontal=True, key="bench_metric")
-    predict, source = find_predictor()
+    predict = default_predictor()
     if predict is None:
-        st.info(f"No estimates to compare with yet: {source}. The measured values are in the table above.")
+        st.info(
+            "No estimates to compare with: the advisor's estimator can't be imported in this build. "
+            "The measured values are in the table above."
+        )
         return
     if len(view) > MAX_COMPARE_ROWS:
         st.caption(f"Comparing the first {MAX_COMPARE_ROWS:,} of {len(view):,} rows: narrow the filters to see others.")
@@ -442,7 +379,8 @@ def _compare_section(view: pd.DataFrame) -> None:
         return
     st.caption(
         f"{len(errors)} of {len(table)} row(s) have an estimate; median absolute error "
-        f"{fmt_num(float(errors.median()))} %. Measured = uploaded results; estimated = {source}."
+        f"{fmt_num(float(errors.median()))} %. Measured = uploaded results; estimated = the advisor's estimate "
+        "for the same hardware, model, format, engine and shape, without calibration from these measurements."
     )
     fig = measured_vs_predicted(chart_rows(table), metric=metric)
     fig.update_layout(xaxis_title=f"estimated {name}", yaxis_title=f"measured {name}")
