@@ -141,7 +141,7 @@ def test_quality_scales_with_size_and_tolerance_filters():
     assert within_tolerance(small, 5.0) and not within_tolerance(small, 3.0)
     q2 = expected_quality(get_format("gguf_q2_k"), 8.0)
     assert not within_tolerance(q2, "moderate") and within_tolerance(q2, "relaxed")
-    unknown = expected_quality(get_format("aqlm_2bit"), 8.0)
+    unknown = expected_quality(get_format("mlx_4bit"), 8.0)
     assert unknown.level == "unknown" and not within_tolerance(unknown, 50.0)
 
 
