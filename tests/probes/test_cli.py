@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -18,6 +19,14 @@ from tests.probes.fake_pynvml import Scenario, make_fake, recorded_device
 REPO = Path(__file__).resolve().parents[2]
 # Runs the CLI with `import torch` failing, as on a machine without torch.
 NO_TORCH = "import runpy, sys; sys.modules['torch'] = None; sys.argv[0] = 'probes'; runpy.run_module('probes', run_name='__main__')"
+
+
+def _busy() -> bool:
+    """More runnable processes than CPUs: wall-clock limits can't be judged fairly."""
+    try:
+        return os.getloadavg()[0] > (os.cpu_count() or 1)
+    except OSError:
+        return False
 
 
 def _run(code: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -94,8 +103,10 @@ def test_without_bench_under_three_seconds(tmp_path):
     wall = time.perf_counter() - start
     assert done.returncode == 0, done.stderr
     report = load_report(out.read_text())
+    if _busy():
+        pytest.skip(f"host busy (load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs): timing not judged")
     assert report.elapsed_s < 3.0, report.elapsed_s
-    assert wall < 6.0, wall  # interpreter start + imports on a loaded 2-core CI box; the probe itself is < 3 s
+    assert wall < 4.0, wall  # + interpreter start
 
 
 @pytest.mark.slow
@@ -111,7 +122,7 @@ def test_bench_on_this_cpu_finds_bf16_and_int8_native(tmp_path):
     if not (flags.get("avx512_bf16") and flags.get("avx512_vnni")):
         pytest.skip("this CPU lacks AVX512-BF16/VNNI: bf16/int8 are not expected to be native")
     cpu = report.device("cpu")
-    assert wall < 30.0, wall
+    assert wall < 30.0 or _busy(), wall  # verdicts below are judged even on a busy host (alternating pairs)
     assert cpu.formats[ProbeFormat.BF16].verdict == Verdict.MEASURED_NATIVE, cpu.formats[ProbeFormat.BF16].reason
     assert cpu.formats[ProbeFormat.INT8].verdict == Verdict.MEASURED_NATIVE, cpu.formats[ProbeFormat.INT8].reason
     assert cpu.formats[ProbeFormat.FP16].verdict != Verdict.MEASURED_NATIVE
