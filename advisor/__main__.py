@@ -285,5 +285,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _run() -> int:
+    try:
+        return main()
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_run())
