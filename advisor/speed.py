@@ -175,7 +175,8 @@ def estimate_speed(
             candidates.append(INT8_DOT_COMPUTE_EFF * peak)
         if hardware.peak_tflops("fp32"):
             candidates.append(INT8_DOT_FP32_MULTIPLIER * hardware.peak_tflops("fp32"))  # type: ignore[operator]
-        peak, c_eff = min(candidates), 1.0  # peak now holds the effective TOPS directly
+        if candidates:
+            peak, c_eff = min(candidates), 1.0  # peak now holds the effective TOPS directly
     if hardware.measured_tflops.get(math_fmt):
         c_eff = min(1.0, c_eff / 0.75)  # a micro-GEMM already reaches ~75% of the datasheet on big shapes
     pre_c_eff, dec_c_eff = c_eff, c_eff
