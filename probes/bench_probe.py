@@ -123,9 +123,12 @@ def time_format(
     sync = synchronizer(torch, device)
     format_deadline = min(deadline, time.perf_counter() + plan.per_format_s)
     options = options or variants(fmt, device)
+    failed: set[str] = set()  # a variant that can't run at one size is not retried at the next
     for size in plan.sizes:
         slowest_call = 0.0
         for variant in options:
+            if variant in failed:
+                continue
             remaining = format_deadline - time.perf_counter()
             if remaining <= 0:
                 result.stopped = "time box reached"
@@ -135,6 +138,7 @@ def time_format(
                 per_call, single = time_call(mm.run, sync, deadline=format_deadline, min_sample_s=plan.min_sample_s)
             except TORCH_OP_ERRORS as exc:
                 result.errors.append(f"{variant} at {size}: {_first_line(exc)}")
+                failed.add(variant)
                 continue
             slowest_call = max(slowest_call, single)
             tflops = mm.flops / per_call / 1e12
@@ -144,7 +148,8 @@ def time_format(
         if result.best is None:
             continue
         # next size costs ~8x per call: go on only if warm-up + samples of it still fit the box
-        predicted = slowest_call * 8 * (2 + SAMPLES) * len(options)
+        next_call = slowest_call * 8
+        predicted = (2 * next_call + SAMPLES * max(next_call, plan.min_sample_s)) * (len(options) - len(failed))
         if time.perf_counter() + predicted > format_deadline:
             result.stopped = f"stopped at {size}: the next size would overrun the {plan.per_format_s:g} s time box"
             break

@@ -111,3 +111,31 @@ def test_gpu_baseline_is_the_faster_sixteen_bit_format():
     out = verdicts("gpu", checks(), timings(fp32=50, bf16=700, fp16=720, int8=1400), {}, bench_requested=True)
     assert out[F.INT8].baseline == "fp16" and out[F.INT8].speedup == pytest.approx(1400 / 720, abs=1e-3)
     assert out[F.BF16].baseline == "fp32" and out[F.BF16].speedup == 14.0
+
+
+def test_time_format_skips_a_failed_variant_and_respects_the_time_box(monkeypatch):
+    from probes import bench_probe
+    from probes.torch_probe import Matmul
+
+    built: list[tuple[int, str]] = []
+
+    def fake_make(torch, fmt, device, m, n, k, variant="default", **_):
+        built.append((m, variant))
+        if variant == "bad":
+            raise RuntimeError("no kernel for this layout")
+        cost = 1e-4 * (m / 256) ** 3  # cubic in size like a GEMM
+        return Matmul(fmt, lambda: time.sleep(cost), "fake", m, n, k)
+
+    monkeypatch.setattr(bench_probe, "make_matmul", fake_make)
+    plan = bench_probe.BenchPlan(
+        sizes=(256, 512, 1024, 2048), per_format_s=0.3, min_sample_s=0.001, copy_bytes=0, bandwidth_s=0, pair_size=None
+    )
+    result = bench_probe.time_format(
+        None, F.BF16, "cpu", plan, time.perf_counter() + 10, lambda _m: None, options=("bad", "good")
+    )
+    assert [v for _, v in built].count("bad") == 1  # tried once, at the first size
+    assert result.errors == ["bad at 256: RuntimeError: no kernel for this layout"]
+    assert result.best is not None and result.best.variant == "good"
+    # 2048^3 would cost 0.05 s per call x 7 = 0.36 s > what is left of the 0.3 s box: the ladder stops
+    assert max(m for m, _ in built) <= 1024
+    assert result.stopped.startswith("stopped at")
