@@ -235,3 +235,21 @@ def test_kv_cache_suggestion_for_long_context(hopper, engines):
     assert kv.decode_tok_s_after > kv.decode_tok_s_before
     short = recommend(Request(model, hopper, Profile.INTERACTIVE, formats=("bf16",)), engines=with_kv)
     assert short.kv_cache is None
+
+
+def test_lora_adapter_count_matches_peft_for_llama3_8b():
+    from advisor.memory import lora_adapter_params
+
+    # PEFT reports 41,943,040 trainable parameters for r=16 on all linear layers of Llama-3-8B
+    assert lora_adapter_params(dense_model(8.0, 32, 4096), 16) == 41_943_040
+
+
+def test_qlora_memory_breakdown(hopper):
+    model = dense_model(8.0, 32, 4096)
+    w = Workload(batch=4, input_len=2048, output_len=0)
+    m = estimate_memory(model, "bnb_nf4", w, hopper, finetune=True)
+    assert m.adapters_gb == pytest.approx(41_943_040 * 12 / GB)
+    assert m.kv_cache_gb == 0.0
+    # checkpointed hidden states (4 x 2048 x 4096 x 2 B x 32 layers) + fp32 logits (4 x 2048 x 128256 x 4 B) dominate
+    assert m.activations_gb > (4 * 2048 * 4096 * 2 * 32 + 4 * 2048 * 128256 * 4) / GB
+    assert m.weights_gb < 6.0 and m.fits is True
