@@ -53,3 +53,15 @@ def test_recommend_runs_on_varied_hardware(sku):
     assert len(rec.ranked) + len(rec.rejected) >= 30
     for c in rec.ranked:
         assert c.estimate.support.level is not Support.UNKNOWN
+
+
+def test_real_model_kv_and_weights():
+    from advisor.formats import get_format
+    from advisor.memory import kv_cache_bytes, weight_bytes
+
+    ds = get_model("deepseek-v3")
+    # MLA: 61 layers x (512 latent + 64 rope) x 2 bytes = 70,272 bytes per token
+    assert kv_cache_bytes(ds, 1, 1) == pytest.approx(61 * 576 * 2)
+    llama = get_model("llama-3.1-70b")
+    # GGUF Q4_K_M of Llama-3.1-70B: llama.cpp's quantize README lists 43.1 GB
+    assert weight_bytes(llama, get_format("gguf_q4_k_m")) / 1e9 == pytest.approx(43.1, rel=0.02)
