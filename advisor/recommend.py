@@ -187,7 +187,12 @@ def _mixed_precision(
     f = table[best.format_id]
     if f.weight_bits > 4 or model.n_experts:
         return None
-    attn_fmt = "fp8_w8a8" if request.hardware.support_level("fp8") is Support.NATIVE else "int8_w8a16"
+    if f.family == "gguf":  # llama.cpp mixes GGUF types per tensor (e.g. attn_v at higher precision)
+        attn_fmt = "gguf_q8_0"
+    elif f.family == "mlx":
+        return None  # no 8-bit MLX format in the catalog to mix with
+    else:  # compressed-tensors / ModelOpt checkpoints may carry a different scheme per layer group
+        attn_fmt = "fp8_w8a8" if request.hardware.support_level("fp8") is Support.NATIVE else "int8_w8a16"
     if attn_fmt not in table:
         return None
     h, q, kv = model.hidden_size, model.n_heads * model.head_dim, model.n_kv_heads * model.head_dim
@@ -209,6 +214,8 @@ def _mixed_precision(
         base = best.estimate.memory.weights_gb + best.estimate.memory.kv_cache_gb
         ratio = base / (base + extra / 1e9)
     share = attn_params / body
+    if ratio is not None and ratio < MIXED_MIN_DECODE_RATIO:
+        return None  # it would cost more than 15% of decode speed: does not pay
     return MixedPrecision(
         description=f"attention projections in {table[attn_fmt].name}, MLP in {f.name}, embeddings/lm_head 16-bit",
         attention_format=attn_fmt,
@@ -219,11 +226,14 @@ def _mixed_precision(
         decode_tok_s_per_seq=dec * ratio if (dec and ratio) else dec,
         reason=(
             f"attention is {share:.0%} of the quantized weights; keeping it at 8-bit costs {extra / 1e9:.1f} GB"
-            + (f" and ~{(1 - ratio):.0%} decode speed" if ratio else "")
-            + " and protects the layers most sensitive to 4-bit error"
+            + (f" and ~{(1 - ratio):.0%} decode speed" if ratio else " and no decode speed (compute-bound)")
+            + f"; a lower-risk option than all-{f.weight_bits}-bit when quality matters more than the last GB"
         ),
     )
 
+
+#: Mixed precision pays only when it keeps at least this share of the all-low-bit decode speed.
+MIXED_MIN_DECODE_RATIO = 0.85
 
 #: Suggest a quantized KV cache when the 16-bit cache takes at least this share of the per-GPU memory.
 KV_SHARE_THRESHOLD = 0.2
