@@ -217,7 +217,8 @@ def _mixed_precision(
     if ratio is not None and ratio < MIXED_MIN_DECODE_RATIO:
         return None  # it would cost more than 15% of decode speed: does not pay
     return MixedPrecision(
-        description=f"attention projections in {table[attn_fmt].name}, MLP in {f.name}, embeddings/lm_head 16-bit",
+        description=f"attention projections in {table[attn_fmt].name}, MLP in {f.name}"
+        + (", embeddings/lm_head 16-bit" if "embeddings" in f.keep_high_precision else ""),
         attention_format=attn_fmt,
         mlp_format=f.id,
         weights_gb=weights,
