@@ -241,7 +241,7 @@ def render() -> None:
         model_active_params_b=model.active_params_b,
         evidence=evidence,
     )
-    _show(rec, snapshot, target)
+    _show(rec, snapshot, target, f"{model.name} on {workload.gpus}x {target.name}")
 
 
 @st.cache_data(show_spinner=False, ttl=60)
@@ -276,8 +276,9 @@ def _evidence_rows(measurements, target: HardwareTarget, model_id: str) -> list[
     return rows[:200]
 
 
-def _show(rec, snapshot: dict, target: HardwareTarget) -> None:
+def _show(rec, snapshot: dict, target: HardwareTarget, setup: str) -> None:
     best = rec.best
+    st.markdown(f"#### {setup}")
     if best is None:
         st.error("No format fits these constraints. See why each was rejected below.")
     else:

@@ -1,0 +1,159 @@
+"""The main journey in a real browser (Debian's Chromium via Playwright) against `make run`'s server:
+advise on H100 -> switch to A100 -> upload a llama-bench file -> share -> open the link fresh."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hardware_db.catalog import default_catalog
+from tests.conftest import REPO, SHARED_FIXTURES
+from tests.ui.server import CHROMIUM_FLAGS, chromium_path, running_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+ARTIFACTS = REPO / "test-artifacts"
+TIMEOUT_MS = 60_000
+FP8 = "FP8 W8A8 (per-tensor)"
+
+
+def _set_number(page, label: str, value: int) -> None:
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def _choose(page, label: str, option: str) -> None:
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    box.fill(option)  # the option list is virtualized: filter it first
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def _ranking_row(page, fmt: str):
+    return page.locator("[data-testid=stDataFrame]").first.get_by_text(fmt, exact=True)
+
+
+def _wait_idle(page) -> None:
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=TIMEOUT_MS)
+
+
+def test_main_journey(tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    chromium = chromium_path()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with running_app(f"sqlite:///{tmp_path / 'journey.db'}") as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
+        try:
+            page = browser.new_context(viewport={"width": 1500, "height": 1100}).new_page()
+            page.goto(base, wait_until="domcontentloaded")
+            expect(page.get_by_text("Best for this workload")).to_be_visible(timeout=TIMEOUT_MS)
+
+            # 1. H100 SXM + Llama-3.1-70B, batch 64 (on 2 GPUs: 70B in FP8 plus the KV cache of 64
+            #    sequences does not fit one 80 GB card) -> FP8 W8A8 is ranked, native.
+            _choose(page, "Accelerator", "NVIDIA H100 SXM5 80GB")
+            _choose(page, "Model", "Llama 3.1 70B")
+            _set_number(page, "GPUs (tensor parallel)", 2)
+            _set_number(page, "Batch / concurrency (0 = profile default)", 64)
+            expect(page).to_have_url(re.compile(r"batch=64"), timeout=TIMEOUT_MS)
+            expect(page.get_by_text("Llama 3.1 70B on 2x NVIDIA H100 SXM5 80GB")).to_be_visible(timeout=TIMEOUT_MS)
+            _wait_idle(page)
+            grid = page.locator("[data-testid=stDataFrame]").first
+            expect(grid).to_be_visible(timeout=TIMEOUT_MS)
+            page.screenshot(path=str(ARTIFACTS / "journey-1-h100.png"), full_page=True)
+            rows = _rows_until(page, lambda rows: any(r["format"] == FP8 for r in rows))
+            fp8 = [r for r in rows if r["format"] == FP8]
+            assert fp8 and fp8[0]["support"] == "native", rows[:5]
+            assert fp8[0]["rank"] <= 3
+
+            # 2. Switch to A100: the same FP8 checkpoint is weight-only, with the reason.
+            _choose(page, "Accelerator", "NVIDIA A100 SXM4 80GB")
+            expect(page.get_by_text("Llama 3.1 70B on 2x NVIDIA A100 SXM4 80GB")).to_be_visible(timeout=TIMEOUT_MS)
+            expect(page).to_have_url(re.compile(r"hw=a100_sxm4_80gb"), timeout=TIMEOUT_MS)
+            _wait_idle(page)
+            rows = _rows_until(
+                page, lambda rows: any(r["format"] == FP8 and r["support"] == "weight-only" for r in rows)
+            )
+            assert [r["support"] for r in rows if r["format"] == FP8] == ["weight-only"], rows
+            page.get_by_text("Why each format ranks where it does").click()
+            why = page.locator("[data-testid=stExpander]").filter(has_text="Why each format ranks")
+            expect(
+                why.get_by_text(re.compile(r"FP8 W8A8 \(per-tensor\).*(not native|weight-only|Marlin)")).first
+            ).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "journey-2-a100.png"), full_page=True)
+
+            # 3. Upload the llama-bench fixture on the Benchmarks page and see its rows.
+            page.get_by_role("link", name="Benchmarks").click()
+            fixture = SHARED_FIXTURES / "llama-bench" / "rtx4080_b5163.csv"
+            page.locator("input[type=file]").first.set_input_files(str(fixture))
+            page.get_by_role("button", name="Import").click()
+            expect(page.get_by_text("rtx4080_b5163.csv: imported 2 row(s)")).to_be_visible(timeout=TIMEOUT_MS)
+            imported = next(
+                rows
+                for i in range(page.locator("[data-testid=stDataFrame]").count())
+                if (rows := _table_rows(page, i)) and "test" in rows[0] and "prefill_tok_s" in rows[0]
+            )
+            by_test = {r["test"]: r for r in imported}
+            assert by_test["pp512"]["hardware_sku"] == "rtx_4080"
+            assert float(by_test["pp512"]["prefill_tok_s"]) == pytest.approx(7285.6769, rel=1e-6)
+            assert float(by_test["tg128"]["decode_tok_s"]) == pytest.approx(119.9152, rel=1e-6)
+            page.screenshot(path=str(ARTIFACTS / "journey-3-benchmarks.png"), full_page=True)
+
+            # 4. Share from Advise and open the link in a fresh browser context.
+            page.get_by_role("link", name="Advise").click()
+            expect(page.get_by_text("Best for this workload")).to_be_visible(timeout=TIMEOUT_MS)
+            _wait_idle(page)
+            shared_rows = _ranking_rows(page)
+            page.get_by_role("button", name="Share").click()
+            link = page.get_by_role("link", name=re.compile(r"\?report="))
+            expect(link).to_be_visible(timeout=TIMEOUT_MS)
+            report_url = base + "/" + link.get_attribute("href").lstrip("/")
+
+            fresh = browser.new_context(viewport={"width": 1500, "height": 1100}).new_page()
+            fresh.goto(report_url, wait_until="domcontentloaded")
+            expect(fresh.get_by_text("Read-only snapshot")).to_be_visible(timeout=TIMEOUT_MS)
+            expect(fresh.get_by_text(default_catalog().version).first).to_be_visible()
+            expect(fresh.locator("[data-testid=stDataFrame]").nth(1)).to_be_visible(timeout=TIMEOUT_MS)
+            fresh.screenshot(path=str(ARTIFACTS / "journey-4-shared-report.png"), full_page=True)
+            report_rows = _table_rows(fresh, 1)
+            assert [r["format_id"] for r in report_rows][: len(shared_rows)] == [r["format_id"] for r in shared_rows]
+            assert fresh.get_by_role("spinbutton").count() == 0  # read-only: no inputs
+        finally:
+            browser.close()
+
+
+def _table_rows(page, index: int) -> list[dict]:
+    """Read a Streamlit dataframe through its CSV-less DOM: the glide grid exposes cells as a table."""
+    grid = page.locator("[data-testid=stDataFrame]").nth(index)
+    return grid.evaluate(
+        """g => {
+            const t = g.querySelector('table');
+            if (!t) return [];
+            const head = [...t.querySelectorAll('thead th')].map(c => c.innerText.trim());
+            return [...t.querySelectorAll('tbody tr')].map(r => {
+                const o = {}; [...r.querySelectorAll('td')].forEach((c, i) => o[head[i + (head.length - r.querySelectorAll('td').length)]] = c.innerText.trim());
+                return o;
+            });
+        }"""
+    )
+
+
+def _rows_until(page, ready, timeout_s: float = 60) -> list[dict]:
+    """Re-read the ranking until ``ready(rows)``: a rerun replaces the table a moment after inputs change."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        rows = _ranking_rows(page)
+        if ready(rows) or time.monotonic() > deadline:
+            return rows
+        page.wait_for_timeout(250)
+
+
+def _ranking_rows(page) -> list[dict]:
+    rows = _table_rows(page, 0)
+    for r in rows:
+        if "rank" in r:
+            r["rank"] = int(r["rank"])
+    return rows
