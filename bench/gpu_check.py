@@ -1,4 +1,4 @@
-"""GPU acceptance check of the live probe (issue #5), one command on a CUDA machine:
+"""GPU acceptance check of the live probe (issue #5), one command on a CUDA machine.
 
     .venv/bin/python bench/gpu_check.py                 # writes bench/results/gpu_check_<sku>.json + .md
 
