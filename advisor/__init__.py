@@ -28,12 +28,13 @@ Import surface for the UI, probes and CLI::
                           tolerance="moderate", formats=None, calibration=None, measurements=())) -> Recommendation
             Recommendation.ranked (best first), .rejected (with why), .best, .mixed_precision, .kv_cache,
             .to_dict()
-    from advisor.validation import validate, markdown
-        validate() -> ValidationReport  # estimates vs published measurements (advisor/data/validation.toml)
-            report.mape("decode" | "prefill", in_sample=None, rule=False) -> median |error|
+    from advisor.validation import validate, markdown, calibrated_on_dev
+        validate() -> ValidationReport  # estimates vs published measurements (bench/validation/published.csv)
+            report.mdape(split="dev" | "holdout" | None, phase="decode" | "prefill", metric=None,
+                         naive=False) -> (median APE in %, rows)
 
 Data: ``advisor/data/formats.toml`` (formats), ``advisor/data/models/`` (models),
-``hardware_db/data/engines/*.toml`` (engine paths), ``advisor/data/validation.toml`` (published measurements).
+``hardware_db/data/engines/*.toml`` (engine paths), ``bench/validation/published.csv`` (published measurements, the one validation set).
 Every default constant (efficiencies, overheads, usable-memory fractions) is documented with its source in the
 module that uses it: ``advisor.memory``, ``advisor.speed``, ``advisor.quality``, ``advisor.recommend``.
 

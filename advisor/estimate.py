@@ -203,7 +203,7 @@ def estimate(
     if w.gpus > 1 and v.engine_paths and not any(e in TENSOR_PARALLEL_ENGINES for e in v.engines):
         speed_w = replace(w, gpus=1)  # layer split: each token still walks every layer in turn
     speed = estimate_speed(
-        model, f, speed_w, hardware, v, factors=factors, basis=basis, band_scale=band, formats=formats
+        model, f, speed_w, hardware, v, factors=factors, basis=basis, band_scale=band, formats=formats, engine=engine
     )
     if speed_w is not w:
         speed = replace(
@@ -251,6 +251,45 @@ def _model_for(m: Measurement, models: Mapping[str, ModelSpec] | None) -> ModelS
     return None
 
 
+@dataclass(frozen=True)
+class CalibrationRatio:
+    """One measured / estimated comparison (natural log) for a phase on (hardware sku, engine, format)."""
+
+    phase: str  # "prefill" | "decode"
+    sku: str
+    engine: str  # "" or "*" = any
+    format_id: str
+    log_ratio: float
+    label: str = ""
+
+
+def calibration_from_ratios(ratios: Iterable[CalibrationRatio]) -> Calibration:
+    """Geometric-mean multipliers per (phase, sku, engine, format), with fallbacks to any engine / any format.
+
+    The single fitting rule behind ``calibrate()`` (from stored measurements) and the validation set's
+    dev-only calibration (``advisor.validation.calibrate_on_dev``)."""
+    grouped: dict[tuple[str, str, str, str], list[tuple[float, str]]] = defaultdict(list)
+    n = 0
+    for r in ratios:
+        n += 1
+        eng = r.engine or ANY
+        for key in (
+            (r.phase, r.sku, eng, r.format_id),
+            (r.phase, r.sku, ANY, r.format_id),
+            (r.phase, r.sku, eng, ANY),
+            (r.phase, r.sku, ANY, ANY),
+        ):
+            grouped[key].append((r.log_ratio, r.label))
+    factors = {}
+    for key, rows in sorted(grouped.items()):
+        logs = sorted(set(rows))  # the same row reached via two keys counts once
+        vals = [lr for lr, _ in logs]
+        mean = sum(vals) / len(vals)
+        sd = math.sqrt(sum((x - mean) ** 2 for x in vals) / (len(vals) - 1)) if len(vals) > 1 else 0.0
+        factors[key] = CalibrationFactor(math.exp(mean), len(vals), sd, tuple(src for _, src in logs))
+    return Calibration(factors=factors, n_measurements=n)
+
+
 def calibrate(
     measurements: Iterable[Measurement],
     targets: Mapping[str, HardwareTarget] | Callable[[str], HardwareTarget | None],
@@ -261,7 +300,7 @@ def calibrate(
 ) -> Calibration:
     """Fit per-phase efficiency multipliers from measured rows (see the module docstring)."""
     table = formats or default_formats()
-    ratios: dict[tuple[str, str, str, str], list[tuple[float, str]]] = defaultdict(list)
+    all_ratios: list[CalibrationRatio] = []
     skipped: list[str] = []
     used = 0
     for i, m in enumerate(measurements):
@@ -287,30 +326,23 @@ def calibrate(
         )
         est = estimate_speed(model, f, w, target, resolve_support(target, f, m.engine or None, engines=engines))
         row_used = False
+        pre_rate = (1e3 / m.ttft_ms) if (m.ttft_ms and not m.prefill_tok_s) else None  # a time: compare as a rate
+        est_pre_rate = (1e3 / est.ttft_ms) if (pre_rate and est.ttft_ms) else None
         for phase, measured, predicted in (
             ("prefill", m.prefill_tok_s, est.prefill_tok_s),
+            ("prefill", pre_rate, est_pre_rate),
             ("decode", m.decode_tok_s or ((1e3 / m.tpot_ms) * w.batch if m.tpot_ms else None), est.decode_tok_s),
         ):
             if measured and predicted and measured > 0:
-                r = (math.log(measured / predicted), label)
-                eng = m.engine or ANY
-                for key in (
-                    (phase, target.sku_id or "", eng, f.id),
-                    (phase, target.sku_id or "", ANY, f.id),
-                    (phase, target.sku_id or "", eng, ANY),
-                    (phase, target.sku_id or "", ANY, ANY),
-                ):
-                    ratios[key].append(r)
+                all_ratios.append(
+                    CalibrationRatio(
+                        phase, target.sku_id or "", m.engine or ANY, f.id, math.log(measured / predicted), label
+                    )
+                )
                 row_used = True
         if row_used:
             used += 1
         else:
             skipped.append(f"{label}: no prefill or decode figure to compare")
-    factors = {}
-    for key, rows in sorted(ratios.items()):
-        logs = sorted({(lr, src) for lr, src in rows})  # de-duplicate the same row reached via two keys
-        vals = [lr for lr, _ in logs]
-        mean = sum(vals) / len(vals)
-        sd = math.sqrt(sum((x - mean) ** 2 for x in vals) / (len(vals) - 1)) if len(vals) > 1 else 0.0
-        factors[key] = CalibrationFactor(math.exp(mean), len(vals), sd, tuple(src for _, src in logs))
-    return Calibration(factors=factors, n_measurements=used, skipped=tuple(skipped))
+    cal = calibration_from_ratios(all_ratios)
+    return Calibration(factors=cal.factors, n_measurements=used, skipped=tuple(skipped))

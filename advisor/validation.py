@@ -1,206 +1,487 @@
-"""Check the speed estimates against published measurements (``advisor/data/validation.toml``).
+"""Score the speed estimates against published measurements: the one validation set,
+``bench/validation/published.csv`` (columns and rules in ``bench/validation/README.md``).
 
-``validate()`` returns one ``ValidationRow`` per (row, phase) with the estimate, the measurement and, for
-decode, the common "0.55 x bandwidth / model size" rule (llmfit) on the same row, plus median absolute
-percentage errors split into in-sample rows (used to fit the defaults) and out-of-sample rows.
+Every row states exactly what was measured (``metric``) and the estimator's matching quantity is compared with it:
 
-Phases: ``prefill`` (prompt tok/s at batch 1), ``decode`` (generated tok/s at batch 1), ``serving`` (output
-tok/s of a static batch: batch x output_len / (prefill + decode), all GPUs) and ``ttft`` (first-token latency,
-ms; compared as a rate, 1/ttft, so errors read the same way as the others).
+================================  ==========================================================================
+metric                            estimator quantity (``advisor.speed.SpeedEstimate``)
+================================  ==========================================================================
+``decode_tok_s``                  ``decode_tok_s``: generated tok/s of one decode step, all sequences
+                                  (batch 1: single-stream speed, llama-bench ``tg``)
+``decode_tok_s_per_seq``          ``decode_tok_s_per_seq``
+``prefill_tok_s``                 ``prefill_tok_s`` (llama-bench ``pp``: prompt tok/s of one prefill)
+``ttft_ms``                       ``ttft_ms`` (first-token latency of the batch's prefill)
+``output_tok_s``                  ``output_tok_s`` = batch x output_len / e2e (prefill included): vLLM
+                                  ``benchmark_latency`` TPS, ``trtllm-bench`` "Total Output Throughput"
+``output_tok_s_per_gpu``          ``output_tok_s`` / gpus (TensorRT-LLM's "out tok/s/GPU")
+``total_tok_s``                   batch x (input_len + output_len) / e2e (``vllm bench throughput``
+                                  "total tokens/s", which torchao reports as prefill/decode toks/s)
+================================  ==========================================================================
+
+Rows with an empty ``batch`` were measured at maximum load (the engine's scheduler picks the concurrency); they
+are scored at the largest batch the memory estimate says fits, up to ``MAX_LOAD_BATCH[engine]``. ``phase`` says
+which phase dominates the measured time (``prefill`` or ``decode``) and groups the rows for the issue's targets.
+
+The naive rule is llmfit's single-stream ``0.55 x bandwidth x gpus / (active params x bytes per weight)``; it has
+no prefill figure, so it is scored on decode-phase rows only (and separately on batch-1 rows, where it applies).
+
+``calibrated_on_dev()`` fits ``advisor.estimate``'s per-(hardware, engine, format) calibration on the dev rows only
+(metric-exact ratios) and re-scores every row with it, so the holdout figure stays out of sample.
 """
 
 from __future__ import annotations
 
+import csv
+import math
 import statistics
-import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from advisor.estimate import estimate
-from advisor.formats import get_format
+from advisor.estimate import Calibration, CalibrationRatio, calibration_from_ratios, estimate
+from advisor.formats import default_formats
 from advisor.hardware import HardwareTarget
 from advisor.models import ModelSpec, default_models
+from advisor.support import resolve_support
 from advisor.workload import Workload
 
 if TYPE_CHECKING:
+    from advisor.estimate import Estimate
     from hardware_db.catalog import Catalog
 
-VALIDATION_FILE = Path(__file__).resolve().parent / "data" / "validation.toml"
-RULE_EFFICIENCY = 0.55  # llmfit: tok/s = 0.55 x bandwidth / model size
+VALIDATION_CSV = Path(__file__).resolve().parents[1] / "bench" / "validation" / "published.csv"
+NAIVE_EFFICIENCY = 0.55  # llmfit: decode tok/s = 0.55 x bandwidth / model size (anchors.md 2.7)
+METRICS = (
+    "decode_tok_s",
+    "decode_tok_s_per_seq",
+    "prefill_tok_s",
+    "ttft_ms",
+    "output_tok_s",
+    "output_tok_s_per_gpu",
+    "total_tok_s",
+)
+PHASES = ("decode", "prefill")
+SPLITS = ("dev", "holdout")
+#: The issue's accuracy targets (MdAPE, percent) per phase.
+TARGET_MDAPE_PCT = {"decode": 25.0, "prefill": 35.0}
+#: Upper bound on concurrency for maximum-load rows: TensorRT-LLM's default max_batch_size (2048) and vLLM's
+#: default max_num_seqs (256 in the v0 engine the 2024 MI300X rows used). Engine defaults as documented in
+#: their argument references; the memory estimate usually binds first.
+MAX_LOAD_BATCH = {"tensorrt_llm": 2048, "vllm": 256, "sglang": 1024}
+MAX_LOAD_BATCH_DEFAULT = 1024
+#: Maximum-load rows of these engines ran with in-flight batching (TensorRT-LLM's perf overview: trtllm-bench feeds
+#: requests at an infinite rate to the in-flight batching scheduler), so they compare with the steady-state
+#: ``output_tok_s_inflight``; the 2024 vLLM max-load rows (v0 engine) compare with a static batch's ``output_tok_s``.
+INFLIGHT_BATCHING_ENGINES = frozenset({"tensorrt_llm"})
+
+#: Models measured in the validation set that the model catalog does not carry (Llama 2), shapes from their
+#: config.json (https://huggingface.co/meta-llama/Llama-2-7b-hf/blob/main/config.json and
+#: https://huggingface.co/meta-llama/Llama-2-70b-hf/blob/main/config.json, checked 2026-11-27).
+EXTRA_MODELS = {
+    "llama-2-7b": ModelSpec(
+        id="llama-2-7b",
+        name="Llama 2 7B",
+        family="llama-2",
+        params_b=6.74,
+        active_params_b=6.74,
+        n_layers=32,
+        hidden_size=4096,
+        n_heads=32,
+        n_kv_heads=32,
+        head_dim=128,
+        vocab_size=32000,
+        intermediate_size=11008,
+    ),
+    "llama-2-70b": ModelSpec(
+        id="llama-2-70b",
+        name="Llama 2 70B",
+        family="llama-2",
+        params_b=68.98,
+        active_params_b=68.98,
+        n_layers=80,
+        hidden_size=8192,
+        n_heads=64,
+        n_kv_heads=8,
+        head_dim=128,
+        vocab_size=32000,
+        intermediate_size=28672,
+    ),
+}
 
 
 @dataclass(frozen=True)
 class ValidationRow:
+    line: int  # line in the CSV (the header is line 1)
     hardware: str
     model: str
     format_id: str
-    phase: str  # "prefill" | "decode" | "serving" | "ttft"
-    measured_tok_s: float
-    estimated_tok_s: float | None
-    rule_tok_s: float | None  # decode only
-    in_sample: bool
+    engine: str
+    engine_version: str
+    kernel_engine: str | None  # engine whose kernel path ran the linear layers, when not ``engine`` (torchao in vLLM)
+    gpus: int
+    batch: int | None  # None = maximum load, concurrency chosen by the engine
+    input_len: int | None
+    output_len: int | None
+    kv_format: str | None
+    weight_gib: float | None  # the measured file's size, when the format's average bpw does not fit it
+    phase: str
+    metric: str
+    measured: float
+    notes: str
     source: str
+    split: str
+
+
+@dataclass(frozen=True)
+class RowResult:
+    row: ValidationRow
+    estimated: float | None
+    naive: float | None  # decode-phase rows only
+    used_batch: int | None = None
+    skipped: str = ""
 
     @property
-    def error(self) -> float | None:
-        """Signed relative error of the estimate."""
-        return None if self.estimated_tok_s is None else self.estimated_tok_s / self.measured_tok_s - 1.0
+    def ape(self) -> float | None:
+        """Absolute percentage error of the estimate (percent)."""
+        return ape(self.estimated, self.row.measured)
 
     @property
-    def rule_error(self) -> float | None:
-        return None if self.rule_tok_s is None else self.rule_tok_s / self.measured_tok_s - 1.0
+    def naive_ape(self) -> float | None:
+        return ape(self.naive, self.row.measured)
+
+
+def ape(estimated: float | None, measured: float | None) -> float | None:
+    if estimated is None or measured is None or measured <= 0:
+        return None
+    return abs(estimated - measured) / measured * 100.0
+
+
+def mdape(values: list[float | None]) -> tuple[float | None, int]:
+    vals = [v for v in values if v is not None]
+    return (statistics.median(vals) if vals else None), len(vals)
 
 
 @dataclass(frozen=True)
 class ValidationReport:
-    rows: tuple[ValidationRow, ...]
+    results: tuple[RowResult, ...]
+    calibration_note: str = ""
 
-    def mape(self, phase: str, *, in_sample: bool | None = None, rule: bool = False) -> float | None:
-        """Median absolute percentage error (as a fraction) over the rows of one phase."""
-        errs = [
-            abs(e)
-            for r in self.rows
-            if r.phase == phase and (in_sample is None or r.in_sample == in_sample)
-            for e in [r.rule_error if rule else r.error]
-            if e is not None
+    def select(
+        self,
+        *,
+        split: str | None = None,
+        phase: str | None = None,
+        metric: str | None = None,
+        batch1: bool = False,
+    ) -> list[RowResult]:
+        return [
+            r
+            for r in self.results
+            if not r.skipped
+            and (split is None or r.row.split == split)
+            and (phase is None or r.row.phase == phase)
+            and (metric is None or r.row.metric == metric)
+            and (not batch1 or r.row.batch == 1)
         ]
-        return statistics.median(errs) if errs else None
 
-    def count(self, phase: str, *, in_sample: bool | None = None) -> int:
-        return sum(
-            1
-            for r in self.rows
-            if r.phase == phase and r.error is not None and (in_sample is None or r.in_sample == in_sample)
+    def mdape(self, *, naive: bool = False, **where) -> tuple[float | None, int]:
+        """(median APE in percent, rows) over the selected rows; ``naive`` scores the 0.55 rule instead."""
+        chosen = self.select(**where)
+        return mdape([r.naive_ape if naive else r.ape for r in chosen])
+
+    def paired_mdape(self, **where) -> tuple[float | None, float | None, int]:
+        """Advisor and naive-rule MdAPE on the same rows (those the rule scores)."""
+        chosen = [r for r in self.select(**where) if r.naive_ape is not None and r.ape is not None]
+        a, n = mdape([r.ape for r in chosen])
+        b, _ = mdape([r.naive_ape for r in chosen])
+        return a, b, n
+
+
+def _num(text: str | None, kind: type = float):
+    text = (text or "").strip()
+    return kind(float(text)) if text else None
+
+
+def read_rows(path: Path = VALIDATION_CSV) -> list[ValidationRow]:
+    rows = []
+    with path.open(newline="") as fh:
+        for i, raw in enumerate(csv.DictReader(fh), start=2):
+            rows.append(
+                ValidationRow(
+                    line=i,
+                    hardware=raw["hardware_sku"].strip(),
+                    model=raw["model_id"].strip(),
+                    format_id=raw["format_id"].strip(),
+                    engine=raw["engine"].strip(),
+                    engine_version=raw["engine_version"].strip(),
+                    kernel_engine=raw["kernel_engine"].strip() or None,
+                    gpus=_num(raw["gpus"], int) or 1,
+                    batch=_num(raw["batch"], int),
+                    input_len=_num(raw["input_len"], int),
+                    output_len=_num(raw["output_len"], int),
+                    kv_format=raw["kv_format"].strip() or None,
+                    weight_gib=_num(raw["weight_gib"]),
+                    phase=raw["phase"].strip(),
+                    metric=raw["metric"].strip(),
+                    measured=float(raw["measured"]),
+                    notes=raw["metric_notes"].strip(),
+                    source=raw["source"].strip(),
+                    split=raw["split"].strip(),
+                )
+            )
+    return rows
+
+
+def all_models() -> dict[str, ModelSpec]:
+    return {**EXTRA_MODELS, **default_models()}
+
+
+def naive_decode_tok_s(bandwidth_gbps: float, gpus: int, model: ModelSpec, bytes_per_weight: float) -> float:
+    """llmfit's rule: 0.55 x bandwidth / model bytes (active parameters for MoE), one sequence."""
+    return NAIVE_EFFICIENCY * bandwidth_gbps * gpus / (model.active_params_b * bytes_per_weight)
+
+
+def workload_for(row: ValidationRow, batch: int) -> Workload:
+    """The workload a row's metric describes."""
+    inp, out = row.input_len or 512, row.output_len if row.output_len is not None else 128
+    if row.metric == "prefill_tok_s":
+        out = 0  # one prefill pass (llama-bench pp)
+    elif row.metric in ("decode_tok_s", "decode_tok_s_per_seq") and row.engine == "llama_cpp":
+        inp = 1  # llama-bench tg generates from an empty context
+    elif row.metric == "ttft_ms":
+        out = 1
+    return Workload(batch=batch, input_len=max(1, inp), output_len=out, gpus=row.gpus, kv_format=row.kv_format)
+
+
+def quantity(est: Estimate, row: ValidationRow) -> float | None:
+    """The estimator's figure for exactly what the row measured."""
+    s, w = est.speed, est.workload
+    if row.metric == "decode_tok_s":
+        return s.decode_tok_s
+    if row.metric == "decode_tok_s_per_seq":
+        return s.decode_tok_s_per_seq
+    if row.metric == "prefill_tok_s":
+        return s.prefill_tok_s
+    if row.metric == "ttft_ms":
+        return s.ttft_ms
+    if row.metric == "output_tok_s":
+        if row.batch is None and row.engine in INFLIGHT_BATCHING_ENGINES:
+            return s.output_tok_s_inflight
+        return s.output_tok_s
+    if row.metric == "output_tok_s_per_gpu":
+        return s.output_tok_s / w.gpus if s.output_tok_s else None
+    if row.metric == "total_tok_s":
+        return w.batch * (w.input_len + w.output_len) / s.e2e_s if s.e2e_s else None
+    raise ValueError(f"unknown metric {row.metric!r}")
+
+
+def _format_for(row: ValidationRow, model: ModelSpec, formats: dict):
+    fmt = formats[row.format_id]
+    if row.weight_gib:
+        bpw = row.weight_gib * 2**30 * 8 / (model.params_b * 1e9)
+        fmt = replace(fmt, bits_per_weight=bpw, whole_model_average=True)
+    return fmt
+
+
+def evaluate_row(
+    row: ValidationRow,
+    catalog: Catalog,
+    models: dict[str, ModelSpec],
+    formats: dict,
+    calibration: Calibration | None = None,
+) -> RowResult:
+    if row.hardware not in catalog.skus:
+        return RowResult(row, None, None, skipped=f"hardware {row.hardware!r} not in the catalog")
+    if row.model not in models:
+        return RowResult(row, None, None, skipped=f"model {row.model!r} not in the catalog")
+    if row.format_id not in formats:
+        return RowResult(row, None, None, skipped=f"format {row.format_id!r} not in formats.toml")
+    target = HardwareTarget.from_catalog(catalog, row.hardware)
+    model = models[row.model]
+    fmt = _format_for(row, model, formats)
+    naive = None
+    if row.phase == "decode" and target.bandwidth_gbps and row.metric != "ttft_ms":
+        naive = naive_decode_tok_s(target.bandwidth_gbps, row.gpus, model, fmt.bytes_per_weight)
+
+    verdict = None
+    if row.kernel_engine:
+        verdict = resolve_support(target, fmt, row.kernel_engine, engines=catalog.engines, formats=formats)
+
+    def run(batch: int) -> Estimate:
+        return estimate(
+            model,
+            fmt,
+            target,
+            workload_for(row, batch),
+            row.engine or None,
+            engines=catalog.engines,
+            formats=formats,
+            calibration=calibration,
+            verdict=verdict,
         )
 
-
-def _shape(name: str, raw: dict) -> ModelSpec:
-    return ModelSpec(
-        id=name,
-        name=name,
-        family="validation",
-        params_b=float(raw["params_b"]),
-        active_params_b=float(raw.get("active_params_b", raw["params_b"])),
-        n_layers=int(raw["n_layers"]),
-        hidden_size=int(raw["hidden_size"]),
-        n_heads=int(raw["n_heads"]),
-        n_kv_heads=int(raw["n_kv_heads"]),
-        head_dim=int(raw["head_dim"]),
-        vocab_size=int(raw["vocab_size"]),
-        intermediate_size=raw.get("intermediate_size"),
-    )
+    if row.batch is not None:
+        batch, est = row.batch, run(row.batch)
+    else:
+        batch, est = _max_load(run, MAX_LOAD_BATCH.get(row.engine, MAX_LOAD_BATCH_DEFAULT))
+        if est is None:
+            return RowResult(row, None, naive, skipped="does not fit at batch 1 by the memory estimate")
+    return RowResult(row, quantity(est, row), naive, used_batch=batch)
 
 
-def validate(catalog: Catalog | None = None, path: Path = VALIDATION_FILE) -> ValidationReport:
+def _max_load(run, cap: int) -> tuple[int, Estimate | None]:
+    """Largest batch <= cap whose memory estimate fits (bisection; fits is monotone in batch)."""
+    first = run(1)
+    if first.memory.fits is False:
+        return 1, None
+    top = run(cap)
+    if top.memory.fits is not False:
+        return cap, top
+    lo, hi, best = 1, cap, first
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        est = run(mid)
+        if est.memory.fits is False:
+            hi = mid
+        else:
+            lo, best = mid, est
+    return lo, best
+
+
+def validate(
+    catalog: Catalog | None = None, path: Path = VALIDATION_CSV, calibration: Calibration | None = None
+) -> ValidationReport:
+    """Estimate every row of the validation set and pair it with its measurement."""
     if catalog is None:
         from hardware_db.catalog import default_catalog
 
         catalog = default_catalog()
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
-    shapes = {k: _shape(k, v) for k, v in data.get("shapes", {}).items()}
-    models = default_models()
-    out: list[ValidationRow] = []
-    for raw in data.get("rows", []):
-        model = shapes.get(raw["model"]) or models[raw["model"]]
-        fmt = get_format(raw["format"])
-        if "file_gib" in raw:  # the measured file's own average bits per weight
-            fmt = replace(fmt, bits_per_weight=raw["file_gib"] * 2**30 * 8 / (model.params_b * 1e9))
-            fmt = replace(fmt, whole_model_average=True)
-        target = HardwareTarget.from_catalog(catalog, raw["hardware"])
-        engine = raw.get("engine")
-        gpus = int(raw.get("gpus", 1))
-        kv = raw.get("kv_format")
-        common = {"hardware": raw["hardware"], "model": model.id, "format_id": fmt.id}
-        common |= {"in_sample": bool(raw.get("in_sample", False)), "source": raw["source"]}
-        if "prefill_tok_s" in raw:
-            w = Workload(batch=1, input_len=int(raw.get("input_len", 512)), output_len=0)
-            est = estimate(model, fmt, target, w, engine, engines=catalog.engines)
-            out.append(
-                ValidationRow(
-                    phase="prefill",
-                    measured_tok_s=float(raw["prefill_tok_s"]),
-                    estimated_tok_s=est.speed.prefill_tok_s,
-                    rule_tok_s=None,
-                    **common,
-                )
-            )
-        if "decode_tok_s" in raw:
-            w = Workload(batch=1, input_len=1, output_len=int(raw.get("output_len", 128)))
-            est = estimate(model, fmt, target, w, engine, engines=catalog.engines)
-            size = est.memory.weights_gb * 1e9
-            bw = target.bandwidth_gbps
-            rule = RULE_EFFICIENCY * bw * 1e9 / size if bw else None
-            out.append(
-                ValidationRow(
-                    phase="decode",
-                    measured_tok_s=float(raw["decode_tok_s"]),
-                    estimated_tok_s=est.speed.decode_tok_s,
-                    rule_tok_s=rule,
-                    **common,
-                )
-            )
-        if "output_tok_s" in raw:
-            w = Workload(
-                batch=int(raw["batch"]),
-                input_len=int(raw["input_len"]),
-                output_len=int(raw["output_len"]),
-                gpus=gpus,
-                kv_format=kv,
-            )
-            est = estimate(model, fmt, target, w, engine, engines=catalog.engines)
-            measured = float(raw["output_tok_s"]) * (gpus if raw.get("per_gpu") else 1)
-            out.append(
-                ValidationRow(
-                    phase="serving",
-                    measured_tok_s=measured,
-                    estimated_tok_s=est.speed.output_tok_s,
-                    rule_tok_s=None,
-                    **common,
-                )
-            )
-        if "ttft_ms" in raw:
-            w = Workload(batch=1, input_len=int(raw["input_len"]), output_len=1, gpus=gpus, kv_format=kv)
-            est = estimate(model, fmt, target, w, engine, engines=catalog.engines)
-            rate = 1e3 / est.speed.ttft_ms if est.speed.ttft_ms else None
-            out.append(
-                ValidationRow(
-                    phase="ttft",
-                    measured_tok_s=1e3 / float(raw["ttft_ms"]),
-                    estimated_tok_s=rate,
-                    rule_tok_s=None,
-                    **common,
-                )
-            )
-    return ValidationReport(tuple(out))
+    models, formats = all_models(), default_formats()
+    results = tuple(evaluate_row(r, catalog, models, formats, calibration) for r in read_rows(path))
+    return ValidationReport(results)
 
 
-def markdown(report: ValidationReport) -> str:
-    """The per-row table and the summary, for bench/RESULTS.md."""
-    lines = [
-        "| hardware | model | format | phase | measured tok/s | estimate | error | 0.55 rule | rule error | fit |",
-        "|---|---|---|---|---:|---:|---:|---:|---:|---|",
+def calibrate_on_dev(report: ValidationReport) -> Calibration:
+    """Per-(phase, hardware, engine, format) multipliers from the dev rows only, metric-exact: each dev row's
+    measured / estimated ratio (inverted for TTFT, a time) counts for the phase its time is dominated by."""
+    ratios = []
+    for r in report.select(split="dev"):
+        if not r.estimated or r.estimated <= 0:
+            continue
+        ratio = r.row.measured / r.estimated
+        if r.row.metric == "ttft_ms":
+            ratio = 1.0 / ratio
+        ratios.append(
+            CalibrationRatio(
+                phase=r.row.phase,
+                sku=r.row.hardware,
+                engine=r.row.engine,
+                format_id=r.row.format_id,
+                log_ratio=math.log(ratio),
+                label=f"published.csv line {r.row.line}",
+            )
+        )
+    return calibration_from_ratios(ratios)
+
+
+def calibrated_on_dev(
+    report: ValidationReport, catalog: Catalog | None = None, path: Path = VALIDATION_CSV
+) -> ValidationReport:
+    cal = calibrate_on_dev(report)
+    out = validate(catalog, path, calibration=cal)
+    return replace(out, calibration_note=f"calibrated on {len(report.select(split='dev'))} dev rows")
+
+
+def _pct(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.1f}"
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    split: str
+    group: str  # "decode (all rows)", "prefill (all rows)", "decode: batch-1 rows", "metric output_tok_s", ...
+    n: int
+    advisor: float | None
+    naive: float | None
+    calibrated: float | None
+    extra: dict = field(default_factory=dict)
+
+
+def summary(report: ValidationReport, calibrated: ValidationReport | None = None) -> list[SummaryLine]:
+    lines = []
+    groups: list[tuple[str, dict]] = [
+        ("decode phase", {"phase": "decode"}),
+        ("prefill phase", {"phase": "prefill"}),
+        ("decode phase, batch-1 rows", {"phase": "decode", "batch1": True}),
     ]
-    for r in report.rows:
-        est = "-" if r.estimated_tok_s is None else f"{r.estimated_tok_s:,.1f}"
-        err = "-" if r.error is None else f"{r.error:+.0%}"
-        rule = "-" if r.rule_tok_s is None else f"{r.rule_tok_s:,.1f}"
-        rerr = "-" if r.rule_error is None else f"{r.rule_error:+.0%}"
-        lines.append(
-            f"| {r.hardware} | {r.model} | {r.format_id} | {r.phase} | {r.measured_tok_s:,.1f} | {est} | "
-            f"{err} | {rule} | {rerr} | {'in' if r.in_sample else 'out'} |"
-        )
-    lines.append("")
-    lines.append("| phase | rows | median APE (all) | in-sample | out-of-sample | 0.55 rule (all) |")
-    lines.append("|---|---:|---:|---:|---:|---:|")
-    for phase in ("decode", "prefill", "serving", "ttft"):
+    groups += [(f"metric {m}", {"metric": m}) for m in METRICS]
+    for split in (*SPLITS, "all"):
+        sp = None if split == "all" else split
+        for name, where in groups:
+            adv, n = report.mdape(split=sp, **where)
+            if n == 0:
+                continue
+            nai, _ = report.mdape(split=sp, naive=True, **where)
+            cal = calibrated.mdape(split=sp, **where)[0] if calibrated is not None else None
+            in_set = sum(
+                1
+                for r in report.results
+                if (sp is None or r.row.split == sp)
+                and all((r.row.batch == 1) if k == "batch1" else getattr(r.row, k) == v for k, v in where.items())
+            )
+            lines.append(SummaryLine(split, name, n, adv, nai, cal, {"in_set": in_set}))
+    return lines
 
-        def pct(v: float | None) -> str:
-            return "-" if v is None else f"{v:.0%}"
 
-        lines.append(
-            f"| {phase} | {report.count(phase)} | {pct(report.mape(phase))} | {pct(report.mape(phase, in_sample=True))} | "
-            f"{pct(report.mape(phase, in_sample=False))} | {pct(report.mape(phase, rule=True)) if phase == 'decode' else '-'} |"
+def markdown(report: ValidationReport, calibrated: ValidationReport | None = None, with_rows: bool = False) -> str:
+    """Summary table (and optionally one line per row) for bench/RESULTS.md.
+
+    The calibrated column is shown for holdout rows only: on dev rows it is in-sample by construction."""
+    out = [
+        "| split | rows | in set | scored | advisor MdAPE % | naive 0.55 x BW / bytes MdAPE % (same rows) "
+        "| advisor calibrated on dev MdAPE % |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for s in summary(report, calibrated):
+        cal = "-" if calibrated is None else (_pct(s.calibrated) if s.split == "holdout" else "in-sample")
+        out.append(
+            f"| {s.split} | {s.group} | {s.extra.get('in_set', s.n)} | {s.n} | {_pct(s.advisor)} | "
+            f"{_pct(s.naive)} | {cal} |"
         )
-    return "\n".join(lines)
+    out += [
+        "",
+        "Targets (issue #4): decode phase <= 25%, prefill phase <= 35%, and below the naive rule. "
+        "'in set' counts the rows of the group, 'scored' those the estimator gives a figure for "
+        "(no figure: SKU missing from the catalog, or no published compute peak, e.g. Apple GPUs, DGX Spark 16-bit).",
+    ]
+    verdicts = []
+    for split in SPLITS:
+        for phase in PHASES:
+            v, _ = report.mdape(split=split, phase=phase)
+            ok = v is not None and v <= TARGET_MDAPE_PCT[phase]
+            verdicts.append(f"{split} {phase} {_pct(v)}% ({'met' if ok else 'NOT met'})")
+    out.append("Uncalibrated: " + "; ".join(verdicts) + ".")
+    skipped = [r for r in report.results if r.skipped]
+    if skipped:
+        out += ["", f"Not scored ({len(skipped)} of {len(report.results)} rows):"]
+        out += [f"- line {r.row.line}: {r.row.hardware} / {r.row.model}: {r.skipped}" for r in skipped]
+    if with_rows:
+        out += [
+            "",
+            "| line | split | phase | metric | hardware | model | format | engine | batch | measured | estimate | "
+            "error | naive |",
+            "|---:|---|---|---|---|---|---|---|---:|---:|---:|---:|---:|",
+        ]
+        for r in report.results:
+            if r.skipped:
+                continue
+            b = r.row.batch if r.row.batch is not None else f"max->{r.used_batch}"
+            err = "-" if r.estimated is None else f"{(r.estimated / r.row.measured - 1) * 100:+.0f}%"
+            naive = "-" if r.naive is None else f"{r.naive:,.1f}"
+            est = "-" if r.estimated is None else f"{r.estimated:,.1f}"
+            out.append(
+                f"| {r.row.line} | {r.row.split} | {r.row.phase} | {r.row.metric} | {r.row.hardware} | "
+                f"{r.row.model} | {r.row.format_id} | {r.row.engine} | {b} | {r.row.measured:,.1f} | {est} | "
+                f"{err} | {naive} |"
+            )
+    return "\n".join(out)

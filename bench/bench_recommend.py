@@ -4,7 +4,7 @@ matrix of support verdicts + estimates. Each figure is reported next to a baseli
 Targets (issue #4): one recommend() < 50 ms; the full hardware x format matrix < 1 s.
 Baselines: loading the catalog from disk (``load_catalog()``), and a naive single-format loop (one bf16
 estimate per SKU). Prints markdown tables to paste into bench/RESULTS.md, then the accuracy of the speed
-estimates on the published rows of advisor/data/validation.toml next to the 0.55 x bandwidth / size rule.
+estimates on the published rows of bench/validation/published.csv next to the 0.55 x bandwidth / size rule.
 
     .venv/bin/python bench/bench_recommend.py [--repeat 5]
 """
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ntargets met: {ok}")
     from advisor.validation import markdown, validate
 
-    print("\n## Speed-estimate accuracy (advisor/data/validation.toml)\n")
+    print("\n## Speed-estimate accuracy (bench/validation/published.csv)\n")
     print(markdown(validate(catalog)))
     return 0 if ok else 1
 
