@@ -64,9 +64,9 @@ PHASES = ("decode", "prefill")
 SPLITS = ("dev", "holdout")
 #: The issue's accuracy targets (MdAPE, percent) per phase.
 TARGET_MDAPE_PCT = {"decode": 25.0, "prefill": 35.0}
-#: Upper bound on concurrency for maximum-load rows: TensorRT-LLM's default max_batch_size (2048) and vLLM's
-#: default max_num_seqs (256 in the v0 engine the 2024 MI300X rows used). Engine defaults as documented in
-#: their argument references; the memory estimate usually binds first.
+#: Upper bound on concurrency for maximum-load rows: TensorRT-LLM max_batch_size 2048 and vLLM max_num_seqs 256
+#: (the v0 engine the 2024 MI300X rows used), taken as the engines' defaults; an assumption, not checked against a
+#: stored copy of their argument references. The memory estimate binds first on every TensorRT-LLM row.
 MAX_LOAD_BATCH = {"tensorrt_llm": 2048, "vllm": 256, "sglang": 1024}
 MAX_LOAD_BATCH_DEFAULT = 1024
 #: Maximum-load rows of these engines ran with in-flight batching (TensorRT-LLM's perf overview: trtllm-bench feeds
