@@ -22,7 +22,7 @@ def neutralize_cell(value: Any) -> Any:
 
 def rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf)  # RFC 4180 CRLF rows: a CR or LF inside a cell is always quoted
     writer.writerow([neutralize_cell(h) for h in header])
     for row in rows:
         writer.writerow(["" if v is None else neutralize_cell(v) for v in row])

@@ -7,30 +7,18 @@ CSV with a leading apostrophe.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 from typing import Any
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from measurements.export import neutralize_cell, rows_to_csv
 
-
-def neutralize_cell(value: Any) -> Any:
-    """Make a value safe to open in a spreadsheet: text that could start a formula gets a ' prefix."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+__all__ = ["neutralize_cell", "table_to_csv", "to_csv", "to_html", "to_json", "to_markdown"]
 
 
 def table_to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
     columns = columns or _columns(rows)
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: neutralize_cell(_plain(row.get(k))) for k in columns})
-    return buf.getvalue()
+    return rows_to_csv(columns, ([_plain(row.get(k)) for k in columns] for row in rows))
 
 
 def to_json(report: dict[str, Any]) -> str:

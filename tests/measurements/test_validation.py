@@ -155,4 +155,4 @@ def test_rejected_csv_from_stored_upload(db_engine, csv_bytes):
     result = import_file(data, "r.csv", engine=db_engine)
     stored = get_upload(result.upload_id, db_engine).rejected
     assert stored == [{"row": 2, "column": "avg_ts", "reason": "expected a number, got '=1+1'"}]
-    assert rejected_csv(stored) == "row,column,reason\n2,avg_ts,\"expected a number, got '=1+1'\"\n"
+    assert rejected_csv(stored) == "row,column,reason\r\n2,avg_ts,\"expected a number, got '=1+1'\"\r\n"

@@ -89,11 +89,7 @@ def test_main_journey(tmp_path):
             page.locator("input[type=file]").first.set_input_files(str(fixture))
             page.get_by_role("button", name="Import").click()
             expect(page.get_by_text("rtx4080_b5163.csv: imported 2 row(s)")).to_be_visible(timeout=TIMEOUT_MS)
-            imported = next(
-                rows
-                for i in range(page.locator("[data-testid=stDataFrame]").count())
-                if (rows := _table_rows(page, i)) and "test" in rows[0] and "prefill_tok_s" in rows[0]
-            )
+            imported = _poll(lambda: _find_table(page, "test", "prefill_tok_s"))
             by_test = {r["test"]: r for r in imported}
             assert by_test["pp512"]["hardware_sku"] == "rtx_4080"
             assert float(by_test["pp512"]["prefill_tok_s"]) == pytest.approx(7285.6769, rel=1e-6)
@@ -119,6 +115,11 @@ def test_main_journey(tmp_path):
             report_rows = _table_rows(fresh, 1)
             assert [r["format_id"] for r in report_rows][: len(shared_rows)] == [r["format_id"] for r in shared_rows]
             assert fresh.get_by_role("spinbutton").count() == 0  # read-only: no inputs
+        except Exception:
+            for i, ctx in enumerate(browser.contexts):
+                for j, pg in enumerate(ctx.pages):
+                    pg.screenshot(path=str(ARTIFACTS / f"journey-failure-{i}-{j}.png"), full_page=True)
+            raise
         finally:
             browser.close()
 
@@ -149,6 +150,24 @@ def _rows_until(page, ready, timeout_s: float = 60) -> list[dict]:
         if ready(rows) or time.monotonic() > deadline:
             return rows
         page.wait_for_timeout(250)
+
+
+def _poll(fetch, timeout_s: float = 60):
+    """Call ``fetch`` until it returns something truthy: Streamlit fills tables a moment after a rerun."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not (result := fetch()) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    return result
+
+
+def _find_table(page, *columns: str) -> list[dict]:
+    for i in range(page.locator("[data-testid=stDataFrame]").count()):
+        rows = _table_rows(page, i)
+        if rows and all(c in rows[0] for c in columns):
+            return rows
+    return []
 
 
 def _ranking_rows(page) -> list[dict]:
