@@ -290,7 +290,7 @@ def _show(rec, snapshot: dict, target: HardwareTarget, setup: str) -> None:
         )
         st.caption(est.support.reason)
     st.caption(
-        "Speeds are **estimated** from a roofline model (band = uncertainty) unless the basis says "
+        f"Catalog `{catalog().version}`. Speeds are **estimated** from a roofline model (band = uncertainty) unless the basis says "
         "*calibrated* or *measured*. Support levels come from the catalog, with their sources."
     )
     df = pd.DataFrame(snapshot["ranking"])

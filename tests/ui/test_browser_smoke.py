@@ -21,7 +21,7 @@ def test_served_page_shows_catalog_version(tmp_path):
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(base, wait_until="domcontentloaded")
+            page.goto(base + "/about", wait_until="domcontentloaded")
             expect(page.get_by_text(default_catalog().version)).to_be_visible(timeout=30_000)
             page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
         finally:
