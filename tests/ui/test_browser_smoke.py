@@ -22,7 +22,7 @@ def test_served_page_shows_catalog_version(tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(base + "/about", wait_until="domcontentloaded")
-            expect(page.get_by_text(default_catalog().version)).to_be_visible(timeout=30_000)
+            expect(page.get_by_text(default_catalog().version).first).to_be_visible(timeout=30_000)
             page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
         finally:
             browser.close()
