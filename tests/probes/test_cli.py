@@ -130,3 +130,39 @@ def test_bench_on_this_cpu_finds_bf16_and_int8_native(tmp_path):
     assert cpu.memory_bandwidth_gbps and cpu.memory_bandwidth_gbps > 0
     assert "benchmarking cpu" in done.stderr  # progress goes to stderr
     json.loads(out.read_text())
+
+
+@pytest.mark.parametrize(
+    ("scenario", "nvml_status"),
+    [
+        ("library_not_found", "unavailable"),
+        ("driver_not_loaded", "unavailable"),
+        ("gpu_lost", "error"),
+        ("field_not_supported", "ok"),
+    ],
+)
+def test_cli_exits_zero_in_every_nvml_failure(monkeypatch, tmp_path, scenario, nvml_status):
+    from tests.probes import fake_pynvml as fake
+
+    h100 = recorded_device("h100")
+    scenarios = {
+        "library_not_found": Scenario(init_error=fake.NVMLError_LibraryNotFound),
+        "driver_not_loaded": Scenario(init_error=fake.NVMLError_DriverNotLoaded),
+        "gpu_lost": Scenario(devices=[h100], failures={(0, "nvmlDeviceGetMemoryInfo"): fake.NVMLError_GpuIsLost}),
+        "field_not_supported": Scenario(
+            devices=[h100], failures={(0, "nvmlDeviceGetPowerManagementLimit"): fake.NVMLError_NotSupported}
+        ),
+    }
+    monkeypatch.setitem(sys.modules, "pynvml", make_fake(scenarios[scenario]))
+    out = tmp_path / "r.json"
+    assert main(["--quiet", "--out", str(out)]) == 0
+    report = load_report(out.read_text())
+    assert report.nvml.status == nvml_status
+    assert report.host.status == "ok" and report.device("cpu") is not None
+    if scenario == "gpu_lost":
+        gpu = report.device("nvml:0")
+        assert report.nvml.devices[0].status == "error" and gpu.name == "NVIDIA H100 80GB HBM3"
+        assert gpu.memory_total_bytes is None  # lost before memory was read
+    if scenario == "field_not_supported":
+        assert report.nvml.devices[0].power_limit_w is None
+        assert report.device("nvml:0").match.sku_id == "h100_sxm5_80gb"
