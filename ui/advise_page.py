@@ -20,7 +20,7 @@ from reports.export import to_csv, to_html, to_json, to_markdown
 from reports.figures import report_figures
 from reports.service import ReportError, create_report
 from reports.snapshot import build_snapshot
-from ui.format import support_badge
+from ui.format import md_text, support_badge
 from ui.params import Param, parse_params
 from ui.resources import catalog, db_engine
 
@@ -92,7 +92,7 @@ def _probe_target(report_id: str, device: int) -> HardwareTarget | None:
 
     report = get_report(report_id, engine=db_engine())
     if report is None:
-        st.error(f"No stored probe report with id {report_id!r}; pick another or use the catalog.")
+        st.error(f"No stored probe report with id {md_text(repr(report_id))}; pick another or use the catalog.")
         return None
     devices = report_to_targets(report)
     if not 0 <= device < len(devices):
@@ -145,7 +145,7 @@ def render() -> None:
     st.title("Advise")
     _init_state()
     for msg in st.session_state.get("_advise_param_errors", []):
-        st.warning(msg)
+        st.warning(md_text(msg))  # the message quotes the URL's text: shown as text
     models = default_models()
     c1, c2, c3 = st.columns(3)
     with c1:
@@ -278,7 +278,7 @@ def _evidence_rows(measurements, target: HardwareTarget, model_id: str) -> list[
 
 def _show(rec, snapshot: dict, target: HardwareTarget, setup: str) -> None:
     best = rec.best
-    st.markdown(f"#### {setup}")
+    st.markdown(f"#### {md_text(setup)}")  # names can come from an uploaded probe report
     if best is None:
         st.error("No format fits these constraints. See why each was rejected below.")
     else:
@@ -288,7 +288,7 @@ def _show(rec, snapshot: dict, target: HardwareTarget, setup: str) -> None:
             f"{est.memory.per_gpu_gb:.1f} GB per GPU · decode {est.speed.decode_tok_s or 0:,.0f} tok/s "
             f"({est.speed.basis})"
         )
-        st.caption(est.support.reason)
+        st.caption(md_text(est.support.reason))
     st.caption(
         f"Catalog `{catalog().version}`. Speeds are **estimated** from a roofline model (band = uncertainty) unless the basis says "
         "*calibrated* or *measured*. Support levels come from the catalog, with their sources."

@@ -29,7 +29,7 @@ from measurements.service import (
     rejected_csv,
 )
 from store.db import DatabaseUnavailable
-from ui.format import fmt_num
+from ui.format import fmt_num, md_text
 from ui.resources import catalog, db_engine
 from viz.figures import measured_vs_predicted
 
@@ -175,12 +175,13 @@ def _upload_section(engine: Engine) -> None:
         else:
             data = uploaded.getvalue()
             started = time.perf_counter()
-            with st.status(f"Importing {uploaded.name} ({len(data) / 1e6:.2f} MB)...", expanded=False) as status:
+            shown = md_text(uploaded.name)
+            with st.status(f"Importing {shown} ({len(data) / 1e6:.2f} MB)...", expanded=False) as status:
                 st.write("reading, detecting the format, validating every row, storing in one transaction")
                 result = handle_upload(data, uploaded.name, label=label, hardware_hint=hint, engine=engine)
                 ok = result.upload_id is not None
                 status.update(
-                    label=f"Import of {uploaded.name} {'finished' if ok else 'failed'} after "
+                    label=f"Import of {shown} {'finished' if ok else 'failed'} after "
                     f"{time.perf_counter() - started:.1f} s",
                     state="complete" if ok else "error",
                 )
@@ -204,13 +205,14 @@ def _upload_section(engine: Engine) -> None:
 
 def show_import_result(result: dict[str, Any], rejected_text: str) -> None:
     """Feedback for the last upload: detected format, counts, rejected rows (with a download)."""
-    name = result.get("file_name") or "the file"
+    name = md_text(result.get("file_name") or "the file")  # user text: shown as text, never as markdown
+    message = md_text(result["message"])
     if result["imported"]:
-        st.success(f"{name}: {result['message']}")
+        st.success(f"{name}: {message}")
     elif result["duplicates"]:
-        st.info(f"{name}: {result['message']}")
+        st.info(f"{name}: {message}")
     else:
-        st.error(f"Nothing stored from {name}: {result['message']}")
+        st.error(f"Nothing stored from {name}: {message}")
     if not result["detected_format"]:
         return  # nothing was read: the message says why
     st.markdown(f"Detected format: **{result['detected_format']}**")

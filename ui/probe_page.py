@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from probes.collect import collect_report
 from probes.report import MAX_REPORT_BYTES, DeviceReport, ProbeReport, ProbeReportError, Verdict, load_report
 from probes.store import ProbeStoreError, get_report, list_reports, save_report
-from ui.format import fmt_num
+from ui.format import fmt_num, md_code, md_text
 from ui.resources import catalog, db_engine
 
 #: Overall time budget of a micro-benchmark run started from the page (the CLI default is 120 s).
@@ -77,12 +77,12 @@ def _match_text(device: DeviceReport) -> str:
     if m is None:
         return "not matched against the catalog"
     if m.sku_id:
-        text = f"catalog SKU `{m.sku_id}` (matched by {m.method})"
+        text = f"catalog SKU {md_code(m.sku_id)} (matched by {md_text(m.method)})"
     elif m.architecture_id:
-        text = f"not a catalog SKU; inferred architecture `{m.architecture_id}` ({m.method})"
+        text = f"not a catalog SKU; inferred architecture {md_code(m.architecture_id)} ({md_text(m.method)})"
     else:
         text = "not in the catalog"
-    return text + (f": {m.note}" if m.note else "")
+    return text + (f": {md_text(m.note)}" if m.note else "")
 
 
 def format_rows(device: DeviceReport) -> list[dict[str, Any]]:
@@ -116,15 +116,15 @@ def render_probe_report(report: ProbeReport, *, key: str) -> None:
     host = report.host
     bench = report.bench
     st.caption(
-        f"Probed {report.created_at:%Y-%m-%d %H:%M:%S} UTC on host `{host.hostname or '?'}` · probe "
-        f"{report.probe_version} · catalog `{report.catalog_version or 'unknown'}` · took "
+        f"Probed {report.created_at:%Y-%m-%d %H:%M:%S} UTC on host {md_code(host.hostname or '?')} · probe "
+        f"{md_text(report.probe_version)} · catalog {md_code(report.catalog_version or 'unknown')} · took "
         f"{fmt_num(report.elapsed_s)} s · micro-benchmarks: "
-        + (f"{bench.status} in {fmt_num(bench.elapsed_s)} s" if bench.requested else "not run (quick probe)")
-        + (f" ({bench.reason})" if bench.reason else "")
+        + (f"{md_text(bench.status)} in {fmt_num(bench.elapsed_s)} s" if bench.requested else "not run (quick probe)")
+        + (f" ({md_text(bench.reason)})" if bench.reason else "")
     )
     st.markdown("#### Host CPU")
     if host.status != "ok":
-        st.warning(f"Host probe {host.status}: {host.reason}")
+        st.warning(f"Host probe {md_text(host.status)}: {md_text(host.reason)}")
     st.dataframe(
         pd.DataFrame(
             [
@@ -144,17 +144,18 @@ def render_probe_report(report: ProbeReport, *, key: str) -> None:
         absent = [f for f, on in host.cpu_flags.items() if not on]
         st.markdown(
             "CPU features that decide native formats: present "
-            + (", ".join(f"`{f}`" for f in present) or "none")
-            + (" · absent " + ", ".join(f"`{f}`" for f in absent) if absent else "")
+            + (", ".join(md_code(f) for f in present) or "none")
+            + (" · absent " + ", ".join(md_code(f) for f in absent) if absent else "")
         )
 
     st.markdown("#### GPUs (NVML)")
     nvml = report.nvml
     if nvml.status != "ok":
-        st.info(f"NVML {nvml.status}: {nvml.reason}")
+        st.info(f"NVML {md_text(nvml.status)}: {md_text(nvml.reason)}")
     else:
         st.caption(
-            f"driver {nvml.driver_version} · CUDA driver {nvml.cuda_driver_version} · {nvml.device_count} GPU(s)"
+            f"driver {md_text(nvml.driver_version)} · CUDA driver {md_text(nvml.cuda_driver_version)} · "
+            f"{nvml.device_count} GPU(s)"
         )
         if nvml.devices:
             st.dataframe(
@@ -181,7 +182,7 @@ def render_probe_report(report: ProbeReport, *, key: str) -> None:
     st.markdown("#### PyTorch's view")
     tv = report.torch
     if tv.status != "ok":
-        st.info(f"torch {tv.status}: {tv.reason}")
+        st.info(f"torch {md_text(tv.status)}: {md_text(tv.reason)}")
     else:
         backends = [
             n
@@ -194,9 +195,9 @@ def render_probe_report(report: ProbeReport, *, key: str) -> None:
             if on
         ]
         st.caption(
-            f"torch {tv.torch_version} · CUDA runtime {tv.cuda_runtime_version or '-'} · HIP {tv.hip_version or '-'} · "
-            f"CPU kernels {tv.cpu_capability or '?'} · {tv.num_threads or '?'} threads · accelerators: "
-            + (", ".join(backends) or "none")
+            f"torch {md_text(tv.torch_version)} · CUDA runtime {md_text(tv.cuda_runtime_version or '-')} · "
+            f"HIP {md_text(tv.hip_version or '-')} · CPU kernels {md_text(tv.cpu_capability or '?')} · "
+            f"{tv.num_threads or '?'} threads · accelerators: " + (", ".join(backends) or "none")
         )
 
     st.markdown("#### Devices and format verdicts")
@@ -206,11 +207,14 @@ def render_probe_report(report: ProbeReport, *, key: str) -> None:
         "quick probe or out of time. Throughput is TFLOPS (TOPS for int8), best of the shapes timed."
     )
     for device in report.devices:
-        st.markdown(f"**{device.id}: {device.name or 'unknown device'}** ({device.backend or device.kind})")
+        st.markdown(
+            f"**{md_text(device.id)}: {md_text(device.name or 'unknown device')}** "
+            f"({md_text(device.backend or device.kind)})"
+        )
         st.caption(
             f"{_match_text(device)} · memory {_gb(device.memory_total_bytes)} · measured copy bandwidth "
             + (f"{fmt_num(device.memory_bandwidth_gbps)} GB/s" if device.memory_bandwidth_gbps else "not measured")
-            + (f" ({device.bench_reason})" if device.bench_reason else "")
+            + (f" ({md_text(device.bench_reason)})" if device.bench_reason else "")
         )
         rows = format_rows(device)
         if rows:
@@ -263,7 +267,7 @@ def _run_tab(engine: Engine) -> None:
             try:
                 rid = save_report(report, origin="server", label=label.strip(), engine=engine)
             except ProbeStoreError as exc:
-                st.error(f"Could not store the report: {exc}")
+                st.error(f"Could not store the report: {md_text(exc)}")
             else:
                 st.session_state["probe_server_saved_id"] = rid
                 st.rerun()
@@ -311,9 +315,9 @@ def _upload_tab(engine: Engine) -> None:
                 report, rid = store_uploaded_report(uploaded.getvalue(), label=label, engine=engine)
             except ProbeReportError as exc:
                 st.session_state.pop("probe_uploaded", None)
-                st.error(f"Not stored: {uploaded.name} is not a valid probe report. {exc}")
+                st.error(f"Not stored: {md_text(uploaded.name)} is not a valid probe report. {md_text(exc)}")
             except ProbeStoreError as exc:
-                st.error(f"Not stored: the database failed. {exc}")
+                st.error(f"Not stored: the database failed. {md_text(exc)}")
             else:
                 st.session_state["probe_uploaded"] = (report, rid)
     done = st.session_state.get("probe_uploaded")
@@ -327,7 +331,7 @@ def _stored_tab(engine: Engine) -> None:
     try:
         stored = list_reports(engine)
     except ProbeStoreError as exc:
-        st.error(f"Could not list the stored probe reports: {exc}")
+        st.error(f"Could not list the stored probe reports: {md_text(exc)}")
         return
     if not stored:
         st.caption("No probe reports stored yet: run one on the server or upload one.")
@@ -369,7 +373,7 @@ def _stored_tab(engine: Engine) -> None:
     try:
         report = get_report(pick, engine)
     except (ProbeStoreError, ProbeReportError) as exc:
-        st.error(f"Could not read this report: {exc}")
+        st.error(f"Could not read this report: {md_text(exc)}")
         return
     if report is not None:
         render_probe_report(report, key="probe_stored")

@@ -8,17 +8,18 @@ import streamlit as st
 from reports.export import to_csv, to_html, to_json, to_markdown
 from reports.figures import report_figures
 from reports.service import ReportError, ReportNotFound, get_report
+from ui.format import md_code, md_text
 from ui.resources import catalog, db_engine
 
 
 def render_report(report: dict) -> None:
     snap = report["snapshot"]
-    st.title(report["title"] or "Format Advisor report")
+    st.title(md_text(report["title"] or "Format Advisor report"))
     current = catalog().version
     st.info(
         f"Read-only snapshot taken {report['created_at'][:19].replace('T', ' ')} UTC with catalog "
-        f"`{report['catalog_version']}`"
-        + ("" if report["catalog_version"] == current else f" (the live catalog is now `{current}`)")
+        f"{md_code(report['catalog_version'])}"
+        + ("" if report["catalog_version"] == current else f" (the live catalog is now {md_code(current)})")
         + ". Numbers marked *estimated* are model predictions; *measured* are uploaded results."
     )
     inputs = snap.get("inputs", {})
@@ -35,7 +36,7 @@ def render_report(report: dict) -> None:
         st.subheader("Measured evidence")
         st.dataframe(pd.DataFrame(snap["evidence"]), hide_index=True, width="stretch")
     for note in snap.get("notes", []):
-        st.caption(note)
+        st.caption(md_text(note))
     cols = st.columns(4)
     stem = f"format-advisor-{report['id'][:8]}"
     cols[0].download_button("Markdown", to_markdown(report), f"{stem}.md", "text/markdown")
@@ -49,10 +50,10 @@ def render() -> None:
     try:
         report = get_report(report_id, engine=db_engine())
     except ReportNotFound as exc:
-        st.error(f"Report not found. {exc}")
+        st.error(f"Report not found. {md_text(exc)}")
         return
     except ReportError as exc:
-        st.error(f"This report link is not valid. {exc}")
+        st.error(f"This report link is not valid. {md_text(exc)}")
         return
     render_report(report)
     st.caption("Open the app without `?report=` to make your own recommendation.")

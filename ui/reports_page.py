@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from reports.service import list_reports
+from ui.format import md_text
 from ui.resources import db_engine
 
 
@@ -19,7 +20,8 @@ def render() -> None:
     st.subheader("Shared from this session")
     if mine:
         for rep in reversed(mine):
-            st.markdown(f"- [{rep['title']}](?report={rep['id']}) · {rep['created_at'][:19].replace('T', ' ')} UTC")
+            title = md_text(rep["title"], link_text=True)
+            st.markdown(f"- [{title}](?report={rep['id']}) · {rep['created_at'][:19].replace('T', ' ')} UTC")
     else:
         st.caption("Nothing shared yet: use **Share** on the Advise page.")
     st.subheader("Open a report link")
