@@ -52,6 +52,7 @@ def _spec() -> list[Param]:
         Param("out", "int", 0, minimum=0, maximum=131_072),
         Param("tol", "choice", "moderate", choices=TOLERANCES),
         Param("engine", "choice", "any", choices=engines),
+        Param("charts", "choice", "0", choices=("0", "1")),
     ]
 
 
@@ -62,6 +63,7 @@ def _init_state() -> None:
     values, errors = parse_params(dict(st.query_params), _spec())
     for key, value in values.items():
         st.session_state[f"a_{key}"] = value
+    st.session_state["a_charts"] = values["charts"] == "1"
     st.session_state["a_hw_source"] = "Stored probe report" if values["probe"] else "Catalog"
     st.session_state["_advise_param_errors"] = errors
     st.session_state["_advise_seeded"] = True
@@ -190,6 +192,7 @@ def render() -> None:
         "out": out_len,
         "tol": tol,
         "engine": engine_id,
+        "charts": "1" if st.session_state.get("a_charts") else None,
     }
     _sync_query_params(values)
     if target is None:
@@ -331,11 +334,14 @@ def _show(rec, snapshot: dict, target: HardwareTarget, setup: str) -> None:
     if snapshot["rejected"]:
         with st.expander(f"Rejected formats: why not ({len(snapshot['rejected'])})"):
             st.dataframe(pd.DataFrame(snapshot["rejected"]), hide_index=True, width="stretch")
-    figs = report_figures(snapshot)
-    tabs = st.tabs(["Speed vs memory vs quality", "Roofline"][: len(figs)] or ["Charts"])
-    for tab, fig in zip(tabs, figs, strict=False):
-        with tab:
-            st.plotly_chart(fig, width="stretch")
+    # Charts load plotly.js (~3.5 MB) in the browser, which delays the whole first render by about a
+    # second; they are one click away so the ranking itself appears fast (bench/RESULTS.md).
+    if st.toggle("Show charts: speed vs memory vs quality, roofline", key="a_charts"):
+        figs = report_figures(snapshot)
+        tabs = st.tabs(["Speed vs memory vs quality", "Roofline"][: len(figs)] or ["Charts"])
+        for tab, fig in zip(tabs, figs, strict=False):
+            with tab:
+                st.plotly_chart(fig, width="stretch")
     if snapshot["evidence"]:
         st.subheader("Measured evidence on this hardware")
         st.dataframe(pd.DataFrame(snapshot["evidence"]), hide_index=True, width="stretch")

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -19,14 +17,6 @@ from tests.probes.fake_pynvml import Scenario, make_fake, recorded_device
 REPO = Path(__file__).resolve().parents[2]
 # Runs the CLI with `import torch` failing, as on a machine without torch.
 NO_TORCH = "import runpy, sys; sys.modules['torch'] = None; sys.argv[0] = 'probes'; runpy.run_module('probes', run_name='__main__')"
-
-
-def _busy() -> bool:
-    """More runnable processes than CPUs: wall-clock limits can't be judged fairly."""
-    try:
-        return os.getloadavg()[0] > (os.cpu_count() or 1)
-    except OSError:
-        return False
 
 
 def _run(code: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -95,34 +85,17 @@ def test_submit_stores_the_report(monkeypatch, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_without_bench_under_three_seconds(tmp_path):
-    """Timing acceptance check (slow group: a loaded test box must not make the default run flaky)."""
-    out = tmp_path / "r.json"
-    start = time.perf_counter()
-    done = _run("import runpy, sys; runpy.run_module('probes', run_name='__main__')", "--out", str(out))
-    wall = time.perf_counter() - start
-    assert done.returncode == 0, done.stderr
-    report = load_report(out.read_text())
-    if _busy():
-        pytest.skip(f"host busy (load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs): timing not judged")
-    assert report.elapsed_s < 3.0, report.elapsed_s
-    assert wall < 4.0, wall  # + interpreter start
-
-
-@pytest.mark.slow
 def test_bench_on_this_cpu_finds_bf16_and_int8_native(tmp_path):
-    """The issue's acceptance check on an AVX512-BF16/VNNI CPU; skipped on CPUs without them."""
+    """The issue's verdict check on an AVX512-BF16/VNNI CPU (judged even on a busy host: alternating pairs)."""
     out = tmp_path / "r.json"
-    start = time.perf_counter()
     done = _run("import runpy, sys; runpy.run_module('probes', run_name='__main__')", "--bench", "--out", str(out))
-    wall = time.perf_counter() - start
     assert done.returncode == 0, done.stderr
     report = load_report(out.read_text())
     flags = report.host.cpu_flags
     if not (flags.get("avx512_bf16") and flags.get("avx512_vnni")):
         pytest.skip("this CPU lacks AVX512-BF16/VNNI: bf16/int8 are not expected to be native")
     cpu = report.device("cpu")
-    assert wall < 30.0 or _busy(), wall  # verdicts below are judged even on a busy host (alternating pairs)
+    # Wall-clock limits (< 3 s quick, < 30 s --bench) are measured by bench/bench_probe.py, not here.
     assert cpu.formats[ProbeFormat.BF16].verdict == Verdict.MEASURED_NATIVE, cpu.formats[ProbeFormat.BF16].reason
     assert cpu.formats[ProbeFormat.INT8].verdict == Verdict.MEASURED_NATIVE, cpu.formats[ProbeFormat.INT8].reason
     assert cpu.formats[ProbeFormat.FP16].verdict != Verdict.MEASURED_NATIVE

@@ -71,3 +71,14 @@ def test_custom_model_from_parameter_count(monkeypatch, sqlite_url):
     assert not at.exception
     assert at.number_input(key="a_params_b").value == 13.0
     assert len(_ranking(at)) > 0
+
+
+def test_charts_on_demand_and_in_the_url(monkeypatch, sqlite_url):
+    at = _run(monkeypatch, sqlite_url, hw="h100_sxm5_80gb", model="llama-3.1-8b")
+    assert not at.get("plotly_chart")
+    at.toggle(key="a_charts").set_value(True).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2  # Pareto and roofline
+    assert at.query_params["charts"] in (["1"], "1")
+    again = _run(monkeypatch, sqlite_url, hw="h100_sxm5_80gb", model="llama-3.1-8b", charts="1")
+    assert len(again.get("plotly_chart")) == 2

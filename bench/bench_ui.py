@@ -1,0 +1,120 @@
+"""UI speed: first page render after the server is up, and an Advise update server-side.
+
+    .venv/bin/python bench/bench_ui.py [--visits 5] [--updates 20]
+
+1. First render: `make run`'s server is started (tests/ui/server.py) and waited for until its
+   health check answers; then a fresh browser context opens the Advise page and the clock stops
+   when the ranking table and its headline are visible. The first visit after start is reported
+   separately. Baseline in the same run: the About page (tiny script, same framework cost).
+2. Advise update, server-side: streamlit's AppTest runs the real app script in-process; after a
+   warm-up, one input (batch) is changed and the rerun timed. Baseline in the same run: a rerun
+   of a one-line Streamlit script (the framework's own cost per rerun).
+Prints a markdown table for bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def first_render(visits: int) -> dict[str, list[float]]:
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.ui.server import CHROMIUM_FLAGS, chromium_path, running_app
+
+    out: dict[str, list[float]] = {"advise_first": [], "advise": [], "about": []}
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_app(f"sqlite:///{tmp}/bench.db") as base,
+        sync_playwright() as pw,
+    ):
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
+        for i in range(visits + 1):
+            for path, key in (("", "advise"), ("/about", "about")):
+                ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = ctx.new_page()
+                start = time.perf_counter()
+                page.goto(base + path, wait_until="commit")
+                if key == "advise":
+                    expect(page.get_by_text("Best for this workload")).to_be_visible(timeout=60_000)
+                    expect(page.locator("[data-testid=stDataFrame]").first).to_be_visible(timeout=60_000)
+                else:
+                    expect(page.get_by_text("Catalog version")).to_be_visible(timeout=60_000)
+                elapsed = time.perf_counter() - start
+                out["advise_first" if (key == "advise" and i == 0) else key].append(elapsed)
+                ctx.close()
+        browser.close()
+    return out
+
+
+def advise_update(updates: int) -> dict[str, list[float]]:
+    from streamlit.testing.v1 import AppTest
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench-apptest.db"
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+        at.query_params["hw"] = "h100_sxm5_80gb"
+        at.query_params["model"] = "llama-3.1-70b"
+        at.query_params["gpus"] = "2"
+        at.run()
+        assert not at.exception, at.exception
+        advise: list[float] = []
+        for i in range(updates):
+            at.number_input(key="a_batch").set_value(1 + (i % 8) * 16)
+            start = time.perf_counter()
+            at.run()
+            advise.append(time.perf_counter() - start)
+            assert not at.exception
+        trivial = AppTest.from_string("import streamlit as st\nst.number_input('x', key='x')\nst.write('hi')")
+        trivial.run()
+        base: list[float] = []
+        for i in range(updates):
+            trivial.number_input(key="x").set_value(float(i + 1))
+            start = time.perf_counter()
+            trivial.run()
+            base.append(time.perf_counter() - start)
+    return {"advise_update": advise, "trivial_update": base}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--visits", type=int, default=5)
+    ap.add_argument("--updates", type=int, default=20)
+    args = ap.parse_args()
+    upd = advise_update(args.updates)
+    ren = first_render(args.visits)
+    print(f"Command: `.venv/bin/python bench/bench_ui.py --visits {args.visits} --updates {args.updates}`\n")
+    print("| measurement | n | median s | p95 s | max s | baseline (same run) | ratio of medians |")
+    print("|---|---:|---:|---:|---:|---|---:|")
+    a, t = upd["advise_update"], upd["trivial_update"]
+    print(
+        f"| Advise update, server-side (AppTest rerun after changing batch) | {len(a)} | {statistics.median(a):.3f} | "
+        f"{_pct(a, 0.95):.3f} | {max(a):.3f} | one-line script rerun, median {statistics.median(t):.3f} s | "
+        f"{statistics.median(a) / statistics.median(t):.1f}x |"
+    )
+    about = statistics.median(ren["about"])
+    for key, label in (("advise_first", "first visit after server start"), ("advise", "later visits")):
+        v = ren[key]
+        print(
+            f"| Advise first render in Chromium, {label} (goto -> ranking visible) | {len(v)} | "
+            f"{statistics.median(v):.3f} | {_pct(v, 0.95):.3f} | {max(v):.3f} | About page render, median "
+            f"{about:.3f} s | {statistics.median(v) / about:.2f}x |"
+        )
+
+
+if __name__ == "__main__":
+    main()
