@@ -46,7 +46,7 @@ def test_main_journey(tmp_path):
     with running_app(f"sqlite:///{tmp_path / 'journey.db'}") as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
         try:
-            page = browser.new_context(viewport={"width": 1500, "height": 1100}).new_page()
+            page = browser.new_context(viewport={"width": 1500, "height": 2200}).new_page()
             page.goto(base, wait_until="domcontentloaded")
             expect(page.get_by_text("Best for this workload")).to_be_visible(timeout=TIMEOUT_MS)
 
