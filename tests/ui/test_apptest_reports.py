@@ -41,3 +41,25 @@ def test_unknown_report_id_is_not_found(monkeypatch, sqlite_url):
     at = _app(monkeypatch, sqlite_url, report="Z" * 32)
     assert not at.exception
     assert "not found" in at.error[0].value
+
+
+def _reports_page():
+    from ui import reports_page
+
+    reports_page.render()
+
+
+def test_reports_page_lists_titles_but_never_other_peoples_ids(monkeypatch, sqlite_url):
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    engine = create_db_engine(sqlite_url)
+    prepare_database(engine)
+    other = create_report({"ranking": []}, title="Someone else's plan", catalog_version="v", engine=engine)
+    at = AppTest.from_function(_reports_page, default_timeout=60)
+    at.session_state["shared_reports"] = [{"id": "M" * 32, "title": "My plan", "created_at": "2026-11-27T08:00:00"}]
+    at.run()
+    assert not at.exception
+    page_text = " ".join(str(e.value) for e in at.markdown) + " ".join(str(c.value) for c in at.caption)
+    assert "My plan" in page_text and "?report=" + "M" * 32 in page_text
+    table = at.dataframe[0].value
+    assert table["title"].tolist() == ["Someone else's plan"]
+    assert other not in page_text and not any(other in str(v) for v in table.to_numpy().ravel())
