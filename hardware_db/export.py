@@ -111,16 +111,24 @@ def export_rows(catalog: Catalog | None = None) -> list[dict[str, Any]]:
     return rows
 
 
+#: Text cells starting with these are run as formulas by spreadsheets (OWASP "CSV injection"); the
+#: same rule as ``measurements.export`` (not imported here: it pulls in pandas).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value  # shown, not run, when the CSV is opened in a spreadsheet
     return str(value)
 
 
 def export_csv(catalog: Catalog | None = None) -> str:
-    """The rows as CSV text (header = ``COLUMNS``; empty cell = unknown)."""
+    """The rows as CSV text (header = ``COLUMNS``; empty cell = unknown; text cells that a spreadsheet
+    would run as a formula are prefixed with ``'``)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
