@@ -13,45 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from advisor.formats import FormatId
+
 #: Format ids of advisor/data/formats.toml (the fixed list every engineer uses).
-FORMAT_IDS: frozenset[str] = frozenset(
-    [
-        "bf16",
-        "fp16",
-        "fp8_w8a8",
-        "fp8_w8a8_block",
-        "fp8_w8a16",
-        "int8_w8a8",
-        "int8_w8a16",
-        "int4_awq_w4a16",
-        "int4_gptq_w4a16",
-        "int4_w4a8_fp8",
-        "int4_w4a8_int8",
-        "nvfp4_w4a4",
-        "nvfp4_w4a16",
-        "mxfp4_w4a4",
-        "mxfp4_w4a16",
-        "mxfp6_w6a6",
-        "mxfp8_w8a8",
-        "int3_gptq_w3a16",
-        "aqlm_2bit",
-        "quip_sharp_2bit",
-        "bnb_nf4",
-        "bnb_int8",
-        "gguf_q8_0",
-        "gguf_q6_k",
-        "gguf_q5_k_m",
-        "gguf_q4_k_m",
-        "gguf_q3_k_m",
-        "gguf_q2_k",
-        "gguf_iq2_xxs",
-        "gguf_iq4_xs",
-        "mlx_4bit",
-        "kv_fp8",
-        "kv_int8",
-        "kv_nvfp4",
-    ]
-)
+FORMAT_IDS: frozenset[str] = frozenset(f.value for f in FormatId)
 
 ENGINE_IDS: frozenset[str] = frozenset(
     ["vllm", "tensorrt_llm", "sglang", "llama_cpp", "mlx", "transformers", "onnxruntime", "openvino"]

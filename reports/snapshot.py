@@ -7,13 +7,12 @@ from typing import Any
 
 from advisor.recommend import Recommendation
 
-RANK_COLUMNS = (
+#: The ranking columns shown on screen, in order (a snapshot row also has format_id and reason).
+TABLE_COLUMNS = (
     "rank",
-    "format_id",
     "format",
     "support",
     "fits",
-    "memory_gb",
     "memory_per_gpu_gb",
     "decode_tok_s",
     "decode_low",
@@ -27,7 +26,6 @@ RANK_COLUMNS = (
     "engines",
     "basis",
     "release",
-    "reason",
 )
 
 

@@ -19,7 +19,7 @@ from hardware_db.schema import MathFormat
 from reports.export import to_csv, to_html, to_json, to_markdown
 from reports.figures import report_figures
 from reports.service import ReportError, create_report
-from reports.snapshot import build_snapshot
+from reports.snapshot import TABLE_COLUMNS, build_snapshot
 from ui.format import md_text, support_badge
 from ui.params import Param, parse_params
 from ui.resources import catalog, db_engine
@@ -300,27 +300,7 @@ def _show(rec, snapshot: dict, target: HardwareTarget, setup: str) -> None:
     if not df.empty:
         df["support"] = df["support"].map(support_badge)
         st.dataframe(
-            df[
-                [
-                    "rank",
-                    "format",
-                    "support",
-                    "fits",
-                    "memory_per_gpu_gb",
-                    "decode_tok_s",
-                    "decode_low",
-                    "decode_high",
-                    "decode_tok_s_per_seq",
-                    "prefill_tok_s",
-                    "ttft_ms",
-                    "tpot_ms",
-                    "quality_loss_pct",
-                    "quality_level",
-                    "engines",
-                    "basis",
-                    "release",
-                ]
-            ],
+            df[list(TABLE_COLUMNS)],
             hide_index=True,
             width="stretch",
             key="advise_ranking",

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from advisor.formats import FormatId
 from advisor.models import (
     MODELS_DIR,
     ModelCatalogError,
@@ -24,41 +25,7 @@ from advisor.models import (
 )
 
 # The fixed format ids every engineer uses (ids.md); a release must name one of them.
-FORMAT_IDS = set(
-    [
-        "bf16",
-        "fp16",
-        "fp8_w8a8",
-        "fp8_w8a8_block",
-        "fp8_w8a16",
-        "int8_w8a8",
-        "int8_w8a16",
-        "int4_awq_w4a16",
-        "int4_gptq_w4a16",
-        "int4_w4a8_fp8",
-        "int4_w4a8_int8",
-        "nvfp4_w4a4",
-        "nvfp4_w4a16",
-        "mxfp4_w4a4",
-        "mxfp4_w4a16",
-        "mxfp6_w6a6",
-        "mxfp8_w8a8",
-        "int3_gptq_w3a16",
-        "aqlm_2bit",
-        "quip_sharp_2bit",
-        "bnb_nf4",
-        "bnb_int8",
-        "gguf_q8_0",
-        "gguf_q6_k",
-        "gguf_q5_k_m",
-        "gguf_q4_k_m",
-        "gguf_q3_k_m",
-        "gguf_q2_k",
-        "gguf_iq2_xxs",
-        "gguf_iq4_xs",
-        "mlx_4bit",
-    ]
-)
+FORMAT_IDS = {f.value for f in FormatId}
 
 REQUIRED_IDS = [
     "llama-3.1-8b",
