@@ -82,3 +82,22 @@ def test_charts_on_demand_and_in_the_url(monkeypatch, sqlite_url):
     assert at.query_params["charts"] in (["1"], "1")
     again = _run(monkeypatch, sqlite_url, hw="h100_sxm5_80gb", model="llama-3.1-8b", charts="1")
     assert len(again.get("plotly_chart")) == 2
+
+
+def test_stored_probe_report_is_selectable_hardware(monkeypatch, sqlite_url):
+    """A probe of this Zen 4 CPU (recorded) as the hardware: measured bf16/int8 native, fp16 not."""
+    from probes.report import load_report
+    from probes.store import save_report
+
+    report = load_report((REPO / "tests" / "fixtures" / "probes" / "zen4_cpu_bench.json").read_text())
+    rid = save_report(report, "upload", label="dev box", engine=create_db_engine(sqlite_url))
+    at = _run(monkeypatch, sqlite_url, probe=rid, model="llama-3.2-1b", profile="interactive")
+    assert not at.exception, at.exception
+    assert at.radio(key="a_hw_source").value == "Stored probe report"
+    assert at.selectbox(key="a_probe").value == rid
+    ranking = _ranking(at)
+    support = dict(zip(ranking["format"], ranking["support"], strict=True))
+    assert support["BF16"] == "native"
+    assert support["INT8 W8A8 (SmoothQuant)"] == "native"
+    assert support.get("FP16") != "native"
+    assert any("Measured throughputs from this probe" in c.value for c in at.caption)
