@@ -101,3 +101,23 @@ def test_stored_probe_report_is_selectable_hardware(monkeypatch, sqlite_url):
     assert support["INT8 W8A8 (SmoothQuant)"] == "native"
     assert support.get("FP16") != "native"
     assert any("Measured throughputs from this probe" in c.value for c in at.caption)
+
+
+def test_uploaded_measurements_are_evidence_and_calibrate(monkeypatch, sqlite_url):
+    from measurements.service import import_file
+    from store.migrate import prepare_database
+    from tests.conftest import SHARED_FIXTURES
+
+    engine = create_db_engine(sqlite_url)
+    prepare_database(engine)
+    data = (SHARED_FIXTURES / "llama-bench" / "rtx4080_b5163.csv").read_bytes()
+    result = import_file(data, "rtx4080_b5163.csv", engine=engine)
+    assert result.imported == 2
+    at = _run(monkeypatch, sqlite_url, hw="rtx_4080", model="qwen2.5-7b", profile="interactive", tol="relaxed")
+    assert not at.exception
+    evidence = at.dataframe[-1].value
+    assert set(evidence["format_id"]) == {"gguf_q4_k_m"}
+    assert sorted(evidence["decode_tok_s"].dropna().round(4)) == [119.9152]
+    ranking = _ranking(at)
+    q4 = ranking[ranking["format"] == "GGUF Q4_K_M"]
+    assert len(q4) == 1 and q4["basis"].iloc[0].startswith(("calibrated", "measured")), q4["basis"].iloc[0]
