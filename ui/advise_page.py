@@ -292,6 +292,13 @@ def _show(rec, snapshot: dict, target: HardwareTarget, setup: str) -> None:
             f"({est.speed.basis})"
         )
         st.caption(md_text(est.support.reason))
+        if len(rec.ranked) > 1 and rec.ranked[1].score >= 0.9 * best.score:
+            second = rec.ranked[1]
+            st.info(
+                f"{second.format_name} scores within {100 * (1 - second.score / best.score):.0f}% of the best, "
+                "well inside the estimates' uncertainty: treat the two as tied and choose on quality risk "
+                f"({best.estimate.quality.level} vs {second.estimate.quality.level}) and on which checkpoints you have."
+            )
     st.caption(
         f"Catalog `{catalog().version}`. Speeds are **estimated** from a roofline model (band = uncertainty) unless the basis says "
         "*calibrated* or *measured*. Support levels come from the catalog, with their sources."
