@@ -8,6 +8,7 @@ doesn't stall other visitors for long. ``run_probe`` and ``store_uploaded_report
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -38,6 +39,21 @@ class ProbeBusy(RuntimeError):
     """Another visitor's probe is running on this server."""
 
 
+class ProbeTimedOut(RuntimeError):
+    """The probe did not return within its hard limit (a call is hanging)."""
+
+
+class ProbeFailed(RuntimeError):
+    """The collector raised; the message says what (first line)."""
+
+
+#: A quick probe (no timings) that takes longer than this is treated as hung.
+QUICK_PROBE_LIMIT_S = 30.0
+#: Time over the budget before a probe counts as hung (the budget is checked between calls only).
+PROBE_GRACE_S = 30.0
+_DONE = object()
+
+
 @st.cache_resource(show_spinner=False)
 def _probe_lock() -> threading.Lock:
     return threading.Lock()
@@ -46,18 +62,65 @@ def _probe_lock() -> threading.Lock:
 # ---------------------------------------------------------------- logic (no widgets)
 
 
-def run_probe(*, bench: bool, progress: Callable[[str], None] | None = None) -> ProbeReport:
+def run_probe(
+    *, bench: bool, progress: Callable[[str], None] | None = None, limit_s: float | None = None
+) -> ProbeReport:
     """Probe this server (quick, or with micro-benchmarks within ``PAGE_BENCH_BUDGET_S``).
 
-    Raises ``ProbeBusy`` instead of waiting when another probe is running in this process.
+    Raises ``ProbeBusy`` instead of waiting when another probe is running in this process, and
+    ``ProbeTimedOut`` when the probe has not returned within ``limit_s`` (default: the budget plus
+    ``PROBE_GRACE_S``): the collector's own budget is only checked between calls, so one call that
+    hangs (a wedged GPU, a driver stuck in a kernel) would otherwise hold the page forever. The probe
+    runs on a worker thread, so the page returns with a message while the stuck call is left behind;
+    the probe slot stays busy until it returns, and every other page keeps working.
+    ``ProbeFailed`` carries any error the collector raised (for example a GPU out of memory outside
+    the per-format time boxes).
     """
     lock = _probe_lock()
     if not lock.acquire(blocking=False):
         raise ProbeBusy("another probe is running on this server right now; try again in a minute")
+    limit = limit_s if limit_s is not None else (PAGE_BENCH_BUDGET_S if bench else QUICK_PROBE_LIMIT_S) + PROBE_GRACE_S
+    messages: queue.Queue = queue.Queue()
+    outcome: dict[str, Any] = {}
     try:
-        return collect_report(bench=bench, budget_s=PAGE_BENCH_BUDGET_S, progress=progress, catalog=catalog())
-    finally:
+        cat = catalog()  # read here: st.* must run on the script thread
+    except BaseException:
         lock.release()
+        raise
+
+    def work() -> None:
+        try:
+            outcome["report"] = collect_report(
+                bench=bench, budget_s=PAGE_BENCH_BUDGET_S, progress=messages.put, catalog=cat
+            )
+        except Exception as exc:  # noqa: BLE001 - handed to the page as a ProbeFailed message
+            outcome["error"] = exc
+        finally:
+            lock.release()
+            messages.put(_DONE)
+
+    threading.Thread(target=work, name="format-advisor-probe", daemon=True).start()
+    deadline = time.monotonic() + limit
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ProbeTimedOut(
+                f"the probe did not finish within {limit:g} s (a benchmark call is hanging?); it was abandoned, "
+                "and new probes wait until the stuck call returns; the rest of the app is unaffected"
+            )
+        try:
+            message = messages.get(timeout=min(remaining, 0.25))
+        except queue.Empty:
+            continue
+        if message is _DONE:
+            break
+        if progress:
+            progress(message)
+    if "error" in outcome:
+        exc = outcome["error"]
+        first = str(exc).strip().splitlines()
+        raise ProbeFailed(f"{type(exc).__name__}: {first[0] if first else ''}"[:300]) from exc
+    return outcome["report"]
 
 
 def store_uploaded_report(data: bytes, *, label: str = "", engine: Engine | None = None) -> tuple[ProbeReport, str]:
@@ -291,6 +354,10 @@ def _run(*, bench: bool) -> None:
             report = run_probe(bench=bench, progress=progress)
         except ProbeBusy as exc:
             status.update(label=f"Not started: {exc}", state="error")
+            return
+        except (ProbeTimedOut, ProbeFailed) as exc:
+            status.update(label="The probe failed", state="error", expanded=True)
+            st.error(f"The probe did not complete: {md_text(exc)}")
             return
         bar.progress(1.0, text=f"done in {report.elapsed_s:.1f} s")
         status.update(label=f"Probe finished in {report.elapsed_s:.1f} s", state="complete", expanded=False)
