@@ -1,0 +1,48 @@
+"""Load, shortened: bench/load_advise.py with 5 browser sessions for 15 s against the real server.
+
+Every update must show its new heading (no errors, no traceback on any page) and the 95th-percentile
+update time must stay under a generous bound for a small CI machine; the server's memory must not
+grow without bound while the sessions run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import pytest
+
+from tests.conftest import REPO
+from tests.ui.server import chromium_path
+
+P95_BOUND_S = 20.0
+
+
+def _load_advise():
+    spec = importlib.util.spec_from_file_location("load_advise", REPO / "bench" / "load_advise.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_five_sessions_for_fifteen_seconds():
+    chromium_path()  # skips (or fails under REQUIRE_BROWSER=1) without Chromium
+    bench = _load_advise()
+    (one, five) = bench.measure([1, 5], seconds=15, update_timeout_s=60)
+    for phase in (one, five):
+        assert phase.errors == [], phase.errors
+        assert phase.updates >= phase.contexts, f"{phase.contexts} sessions made only {phase.updates} updates"
+        assert phase.pct(0.95) < P95_BOUND_S, bench.table([one, five])
+    assert not math.isnan(five.rss_end_mb) and five.rss_end_mb > 50  # the server's process was found
+    assert five.rss_end_mb < 4 * max(one.rss_before_mb, 150), bench.table([one, five])
+
+
+def test_server_memory_is_read_from_proc():
+    import os
+
+    bench = _load_advise()
+    me = bench.rss_mb(os.getpid())
+    assert 10 < me < 100_000
+    assert bench.server_pid(1) is None  # no server on port 1
