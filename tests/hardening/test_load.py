@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import sys
 
 import pytest
 
@@ -21,6 +22,7 @@ P95_BOUND_S = 20.0
 def _load_advise():
     spec = importlib.util.spec_from_file_location("load_advise", REPO / "bench" / "load_advise.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules["load_advise"] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
