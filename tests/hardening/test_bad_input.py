@@ -184,7 +184,7 @@ def test_an_upload_one_byte_over_the_limit_is_refused_and_at_the_limit_is_read(s
 
 def test_streamlit_caps_the_http_upload_at_the_configured_size():
     """The browser never gets to send 1 GB: Streamlit's server refuses bodies over ``server.maxUploadSize``
-    (tested against the live server in test_http_upload_over_the_cap_is_refused_by_the_server), and the
+    (tested against the live server in test_http_upload.py: 413 for a 26 MB body), and the
     upload widgets set their own lower caps."""
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
     server_cap_mb = config["server"]["maxUploadSize"]
