@@ -55,6 +55,7 @@ def release():
     gate.set()  # the hung call returns, so its thread ends with the test
 
 
+@pytest.mark.slow
 def test_a_hanging_benchmark_call_is_time_boxed_and_the_app_keeps_running(monkeypatch, sqlite_url, release):
     entered = threading.Event()
 
