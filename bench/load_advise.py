@@ -55,6 +55,7 @@ class PhaseResult:
     rss_end_mb: float = 0.0
     rss_after_close_mb: float = 0.0
     load_s: float = 0.0  # time until every session had rendered the page once
+    server_run_s: list[float] = field(default_factory=list)  # Advise script runs inside the server (run log)
     server_cpu_s: float = 0.0  # CPU seconds the server used during the measured window
 
     @property
@@ -223,9 +224,11 @@ async def run_phase(base: str, pid: int | None, contexts: int, seconds: float, u
                 else:
                     pages.append(item)
             deadline = time.monotonic() + seconds
+            window_start = time.time()
             cpu_before = cpu_s(pid) if pid else float("nan")
             await asyncio.gather(*(_session(page, base, deadline, result, update_timeout_s) for _, page in pages))
             result.server_cpu_s = (cpu_s(pid) if pid else float("nan")) - cpu_before
+            result.server_run_s = _server_runs(window_start, time.time())
             result.rss_end_mb = rss_mb(pid) if pid else float("nan")
             for ctx, _ in pages:
                 await ctx.close()
@@ -236,26 +239,52 @@ async def run_phase(base: str, pid: int | None, contexts: int, seconds: float, u
     return result
 
 
+RUN_LOG = Path(tempfile.gettempdir()) / f"format-advisor-runlog-{os.getpid()}.txt"
+
+
+def _server_runs(start: float, end: float) -> list[float]:
+    """Server-side Advise script times logged (FORMAT_ADVISOR_RUN_LOG) between two wall-clock times."""
+    if not RUN_LOG.exists():
+        return []
+    out = []
+    for line in RUN_LOG.read_text().splitlines():
+        stamp, _page, secs = line.split()
+        if start <= float(stamp) <= end:
+            out.append(float(secs))
+    return out
+
+
 def measure(phases: list[int], seconds: float, update_timeout_s: float = 30.0) -> list[PhaseResult]:
     """Start the server once, then run one phase per entry of ``phases`` (number of sessions) in order."""
     from tests.ui.server import running_app
 
+    RUN_LOG.unlink(missing_ok=True)
+    os.environ["FORMAT_ADVISOR_RUN_LOG"] = str(RUN_LOG)  # inherited by the server `running_app` starts
     with tempfile.TemporaryDirectory() as tmp, running_app(f"sqlite:///{tmp}/load.db") as base:
         port = urlparse(base).port
         pid = server_pid(port) if port else None
         return [asyncio.run(run_phase(base, pid, n, seconds, update_timeout_s)) for n in phases]
 
 
+def _q(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
 def table(results: list[PhaseResult]) -> str:
     lines = [
         "| sessions | seconds | updates | errors | p50 update s | p95 update s | max s | updates/s "
+        "| server-side Advise run p50 / p95 s (n) "
         "| server CPU s (share of window) | server RSS before MB | at end MB | after close MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r.contexts} | {r.seconds:g} | {r.updates} | {len(r.errors)} | {r.pct(0.5):.2f} | {r.pct(0.95):.2f} | "
             f"{max(r.latencies_s, default=float('nan')):.2f} | {r.updates / r.seconds:.1f} | "
+            f"{_q(r.server_run_s, 0.5):.3f} / {_q(r.server_run_s, 0.95):.3f} ({len(r.server_run_s)}) | "
             f"{r.server_cpu_s:.1f} ({r.server_cpu_s / r.seconds:.0%}) | {r.rss_before_mb:.0f} | "
             f"{r.rss_end_mb:.0f} | {r.rss_after_close_mb:.0f} |"
         )

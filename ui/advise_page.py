@@ -6,6 +6,9 @@ view. "Share" stores an immutable snapshot and gives a ``?report=<id>`` link.
 
 from __future__ import annotations
 
+import os
+import time
+
 import pandas as pd
 import streamlit as st
 
@@ -144,6 +147,20 @@ def _hardware_inputs() -> tuple[HardwareTarget | None, dict]:
 
 
 def render() -> None:
+    started = time.perf_counter()
+    _render()
+    _log_run_time(time.perf_counter() - started)
+
+
+def _log_run_time(seconds: float) -> None:
+    """With FORMAT_ADVISOR_RUN_LOG set, append each script run's server-side time (bench/load_advise.py)."""
+    path = os.environ.get("FORMAT_ADVISOR_RUN_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"{time.time():.3f} advise {seconds:.6f}\n")
+
+
+def _render() -> None:
     st.title("Advise")
     _init_state()
     for msg in st.session_state.get("_advise_param_errors", []):
