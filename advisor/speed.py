@@ -56,7 +56,7 @@ blog https://blogs.oracle.com/cloud-infrastructure/serving-llama-31-405b-model-w
 * generic (unfused) dequantizing weight-only kernels (not Marlin/Machete/MMQ/CUTLASS-class): above batch 1 the
   16-bit weights are materialized (read the quantized weights, write and re-read 2 bytes per weight). Physics,
   not a fit: it reproduces torchao Int8WeightOnly's batch-128 decode on H100 (dev) at +5%, where the earlier
-  0.652 compute multiplier left it at +190% (``GENERIC_WEIGHT_ONLY_DECODE/PREFILL`` are now 1.0).
+  0.652 compute multiplier left it at +190%; compute efficiency is the 16-bit one).
 * int8-dot weight-only kernels (llama.cpp MMQ): min(``INT8_DOT_COMPUTE_EFF`` 0.24 x int8 peak,
   ``INT8_DOT_FP32_MULTIPLIER`` 2.3 x fp32 vector peak): MMQ's tile loop is bound by dequantization on the CUDA
   cores as much as by the int8 MMA, so prompt speed tracks the FP32 vector rate on big GPUs. Fitted on the 6 dev
@@ -79,7 +79,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from advisor.formats import SIXTEEN_BIT, Format
-from advisor.memory import kv_element_bytes, split_params, weight_bytes
+from advisor.memory import PREFILL_CHUNK_TOKENS, kv_element_bytes, split_params, weight_bytes
 from advisor.models import kv_bytes_per_token
 from hardware_db.schema import Support
 
@@ -124,8 +124,6 @@ ARCH_COMPUTE_EFF = {
 }
 INT8_DOT_COMPUTE_EFF = 0.24
 INT8_DOT_FP32_MULTIPLIER = 2.3
-GENERIC_WEIGHT_ONLY_DECODE = 1.0
-GENERIC_WEIGHT_ONLY_PREFILL = 1.0
 FAST_DEQUANT_KERNELS = ("marlin", "machete", "llama.cpp", "mmq", "mlx", "exllama", "cutlass")
 LINK_EFF = 0.8
 ALLREDUCE_LATENCY_S = 10e-6
@@ -141,7 +139,6 @@ VENDOR_DECODE_BW_EFF = {"amd": 0.50}
 VENDOR_COMPUTE_REL = {"amd": 0.325}
 #: Tokens per forward pass at which a GEMM reaches half its large-shape efficiency (see docstring).
 PREFILL_M_HALF_TOKENS = 64.0
-PREFILL_CHUNK_TOKENS = 8192
 #: Generic (unfused) dequantizing weight-only kernels above batch 1 materialize 16-bit weights: read the quantized
 #: weights, write and re-read 2 bytes per weight (see docstring).
 MATERIALIZED_DEQUANT_MIN_BATCH = 2
@@ -275,10 +272,8 @@ def estimate_speed(
     pre_c_eff, dec_c_eff = c_eff, c_eff
     weight_only = level is Support.WEIGHT_ONLY or fmt.is_weight_only
     generic_dequant = weight_only and not _fast_kernel(verdict) and math_fmt != "int8"
-    if generic_dequant:
-        pre_c_eff *= GENERIC_WEIGHT_ONLY_PREFILL
-        dec_c_eff *= GENERIC_WEIGHT_ONLY_DECODE
-        notes.append("generic dequantizing kernel: compute at 0.652x (decode) / 0.912x (prefill) of bf16 (torchao)")
+    if generic_dequant and workload.batch >= MATERIALIZED_DEQUANT_MIN_BATCH:
+        notes.append("generic dequantizing kernel: above batch 1 each decode step writes and re-reads 16-bit weights")
     if weight_only:
         notes.append(f"weight-only: matrix math in {math_fmt}, no low-precision compute gain")
 

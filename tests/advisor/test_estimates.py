@@ -84,6 +84,8 @@ def test_weight_only_has_no_compute_gain(hopper, engines, llama70):
         llama70, get_format("int8_w8a16"), w8, hopper, resolve_support(hopper, "int8_w8a16", engines=engines)
     )
     assert generic_8.tpot_ms / bf16_8.tpot_ms == pytest.approx(2.5, rel=0.1)
+    assert any("re-reads 16-bit weights" in n for n in generic_8.notes)
+    assert not any("re-reads 16-bit weights" in n for n in generic.notes)  # batch 1: no materialized copy
 
 
 def test_moe_decodes_on_active_parameters(hopper, moe):
