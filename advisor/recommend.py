@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING
 
 from advisor.estimate import Calibration, Estimate, estimate
 from advisor.formats import Format, FormatKind, default_formats
-from advisor.memory import SIXTEEN_BIT_BYTES, split_params
+from advisor.memory import split_params
 from advisor.quality import parse_tolerance, within_tolerance
 from advisor.support import resolve_support
 from advisor.workload import Profile, Workload
 from hardware_db.schema import Support
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
 
     from advisor.evidence import Measurement
     from advisor.hardware import HardwareTarget
@@ -155,13 +155,13 @@ class Recommendation:
         }
 
 
-def _finetune_tok_s(est: Estimate, hardware: HardwareTarget, model: ModelSpec, w: Workload) -> float | None:
+def _finetune_tok_s(est: Estimate) -> float | None:
     """Training tokens/s: forward + backward ~ 3x the forward FLOPs, + recompute with checkpointing (4x)."""
     pre = est.speed.prefill_tok_s
     return pre / 4.0 if pre else None
 
 
-def _metric(profile: Profile, est: Estimate, hardware: HardwareTarget, model: ModelSpec, w: Workload) -> float | None:
+def _metric(profile: Profile, est: Estimate) -> float | None:
     s = est.speed
     if profile is Profile.INTERACTIVE:
         return s.decode_tok_s_per_seq
@@ -171,7 +171,7 @@ def _metric(profile: Profile, est: Estimate, hardware: HardwareTarget, model: Mo
         return s.prefill_tok_s
     if profile is Profile.MEMORY_CONSTRAINED:
         return 1000.0 / est.memory.total_gb if est.memory.total_gb else None
-    return _finetune_tok_s(est, hardware, model, w)
+    return _finetune_tok_s(est)
 
 
 def _release_for(model: ModelSpec, fmt_id: str) -> QuantizedRelease | None:
@@ -342,7 +342,7 @@ def recommend(
                 Rejected(fid, f.name, f"{f.name} exceeds the '{tolerance}' quality tolerance ({amount})", est)
             )
             continue
-        metric = _metric(request.profile, est, request.hardware, request.model, w)
+        metric = _metric(request.profile, est)
         if metric is None:
             rejected.append(Rejected(fid, f.name, f"{f.name}: no speed estimate ({'; '.join(est.speed.notes)})", est))
             continue
@@ -395,10 +395,6 @@ def recommend(
     )
 
 
-def recommend_many(requests: Iterable[Request], **kwargs) -> list[Recommendation]:
-    return [recommend(r, **kwargs) for r in requests]
-
-
 __all__ = [
     "Candidate",
     "KvCacheSuggestion",
@@ -407,5 +403,4 @@ __all__ = [
     "Rejected",
     "Request",
     "recommend",
-    "SIXTEEN_BIT_BYTES",
 ]
