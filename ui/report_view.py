@@ -27,7 +27,8 @@ def render_report(report: dict) -> None:
         st.dataframe(pd.DataFrame([{"input": k, "value": str(v)} for k, v in inputs.items()]), hide_index=True)
     st.subheader("Ranking")
     st.dataframe(pd.DataFrame(snap.get("ranking", [])), hide_index=True, width="stretch")
-    for fig in report_figures(snap):
+    figures = report_figures(snap)
+    for fig in figures:
         st.plotly_chart(fig, width="stretch")
     if snap.get("rejected"):
         st.subheader("Rejected formats (why not)")
@@ -40,7 +41,8 @@ def render_report(report: dict) -> None:
     cols = st.columns(4)
     stem = f"format-advisor-{report['id'][:8]}"
     cols[0].download_button("Markdown", to_markdown(report), f"{stem}.md", "text/markdown")
-    cols[1].download_button("HTML (with charts)", to_html(report, report_figures(snap)), f"{stem}.html", "text/html")
+    # Built on click only: the HTML inlines plotly.js (several MB), too much to build on every page load.
+    cols[1].download_button("HTML (with charts)", lambda: to_html(report, figures), f"{stem}.html", "text/html")
     cols[2].download_button("CSV (ranking)", to_csv(report), f"{stem}.csv", "text/csv")
     cols[3].download_button("JSON", to_json(report), f"{stem}.json", "application/json")
 

@@ -63,3 +63,23 @@ def test_reports_page_lists_titles_but_never_other_peoples_ids(monkeypatch, sqli
     table = at.dataframe[0].value
     assert table["title"].tolist() == ["Someone else's plan"]
     assert other not in page_text and not any(other in str(v) for v in table.to_numpy().ravel())
+
+
+def test_shared_report_builds_the_html_export_only_on_click(monkeypatch, sqlite_url):
+    """The HTML export inlines plotly.js (megabytes): a deferred download, not work on every page load."""
+    engine = create_db_engine(sqlite_url)
+    prepare_database(engine)
+    snap = {
+        "inputs": {"hardware_name": "H100 SXM5 80GB"},
+        "ranking": [{"format_id": "bf16", "support": "native", "decode_tok_s": 100.0, "memory_gb": 10.0}],
+        "roofline": {"peaks_tflops": {"bf16": 989.0}, "bandwidth_gbps": 3350.0, "points": []},
+    }
+    rid = create_report(snap, title="plan", catalog_version="v", engine=engine)
+    at = _app(monkeypatch, sqlite_url, report=rid)
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2  # pareto and roofline, drawn from the snapshot
+    buttons = {b.proto.label: b.proto for b in at.get("download_button")}
+    assert list(buttons) == ["Markdown", "HTML (with charts)", "CSV (ranking)", "JSON"]
+    html = buttons.pop("HTML (with charts)")
+    assert html.HasField("deferred_file_id") and html.url == ""
+    assert all(b.url and not b.HasField("deferred_file_id") for b in buttons.values())  # small ones stay eager
