@@ -216,9 +216,11 @@ def make_matmul(
         b = b32.to(torch.int8).t().contiguous().t()  # column-major right-hand side: the fast path
         return Matmul(fmt, lambda: torch._int_mm(a, b), "torch._int_mm, B column-major", m, n, k)
     if fmt in (ProbeFormat.FP8_E4M3, ProbeFormat.FP8_E5M2):
-        dtype = _fp8_dtypes(torch, device)[fmt]
-        a = a32.to(dtype)
-        b = b32.to(dtype).t().contiguous().t()  # _scaled_mm requires column-major B
+        dtypes = _fp8_dtypes(torch, device)
+        a = a32.to(dtypes[fmt])
+        # E5M2 is a gradient format, only ever one operand: cuBLASLt has no E5M2 x E5M2 kernel (torch raises
+        # "Multiplication of two Float8_e5m2 matrices is not supported"), so B stays E4M3 as in a backward GEMM.
+        b = b32.to(dtypes[ProbeFormat.FP8_E4M3]).t().contiguous().t()  # _scaled_mm requires column-major B
         one = torch.tensor(1.0, device=device)
         fast = variant == "fast_accum"
 
@@ -226,6 +228,8 @@ def make_matmul(
             return torch._scaled_mm(a, b, scale_a=one, scale_b=one, out_dtype=torch.bfloat16, use_fast_accum=fast)
 
         how = "torch._scaled_mm, tensor-wise scales, bf16 out" + (", fast accumulation" if fast else "")
+        if fmt == ProbeFormat.FP8_E5M2:
+            how = how.replace("torch._scaled_mm", "torch._scaled_mm E5M2 x E4M3", 1)
         return Matmul(fmt, run, how, m, n, k)
     if fmt == ProbeFormat.FP4:
         return _fp4_matmul(torch, device, m, n, k, variant)

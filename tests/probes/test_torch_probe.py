@@ -16,9 +16,11 @@ def test_cpu_checks_on_this_build():
     for fmt in (ProbeFormat.FP32, ProbeFormat.BF16, ProbeFormat.INT8):
         assert checks[fmt].result == CheckResult.RUNS, checks[fmt].reason
     assert checks[ProbeFormat.INT8].op == "torch._int_mm, B column-major"
+    assert checks[ProbeFormat.FP8_E5M2].result == CheckResult.RUNS, checks[ProbeFormat.FP8_E5M2].reason
     fp4 = checks[ProbeFormat.FP4]
-    if fp4.result == CheckResult.FAILS:  # torch 2.13 CPU: block-scaled FP4 is GPU-only
-        assert fp4.reason and "nvfp4" in fp4.reason
+    # torch 2.13 (pinned exactly) on CPU: block-scaled FP4 is GPU-only; every variant is tried and named
+    assert fp4.result == CheckResult.FAILS
+    assert [part.split(":")[0] for part in fp4.reason.split("; ")] == ["nvfp4", "nvfp4_global", "mxfp4"]
 
 
 def test_wrong_results_fail_the_check(monkeypatch):
@@ -55,6 +57,26 @@ def test_int_mm_right_hand_side_is_column_major():
     finally:
         torch._int_mm = real
     assert seen["b_strides"] == (1, 128)  # K x N stored column-major: stride 1 along K
+
+
+def test_fp8_e5m2_pairs_with_an_e4m3_right_hand_side(monkeypatch):
+    # cuBLASLt has no E5M2 x E5M2 kernel (torch raises on CUDA), so the E5M2 probe must not ask for one
+    seen = {}
+    real = torch._scaled_mm
+
+    def spy(a, b, **kwargs):
+        seen["dtypes"] = (a.dtype, b.dtype)
+        seen["b_strides"] = b.stride()
+        return real(a, b, **kwargs)
+
+    monkeypatch.setattr(torch, "_scaled_mm", spy)
+    e5m2 = torch_probe.make_matmul(torch, ProbeFormat.FP8_E5M2, "cpu", 32, 64, 128)
+    e5m2.run()
+    assert seen["dtypes"] == (torch.float8_e5m2, torch.float8_e4m3fn)
+    assert seen["b_strides"] == (1, 128)
+    assert e5m2.method.startswith("torch._scaled_mm E5M2 x E4M3")
+    torch_probe.make_matmul(torch, ProbeFormat.FP8_E4M3, "cpu", 32, 64, 128).run()
+    assert seen["dtypes"] == (torch.float8_e4m3fn, torch.float8_e4m3fn)
 
 
 def test_torch_info_on_cpu_build():
