@@ -50,13 +50,7 @@ def target_from_probe(device: Any, catalog: Catalog) -> HardwareTarget:
     arch_id = device.architecture_id or (base.architecture if base else None)
     if base is None and arch_id in catalog.architectures:
         for key, claim in catalog.architectures[arch_id].support.items():
-            support[key] = SupportEntry(
-                level=claim.level,
-                source=claim.source,
-                notes=claim.notes,
-                encoding=claim.encoding.value if claim.encoding else None,
-                origin="architecture",
-            )
+            support[key] = SupportEntry.from_claim(claim, "architecture")
     for key, verdict in device.verdicts.items():
         level = VERDICT_LEVEL.get(verdict)
         if level is not None:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from hardware_db.catalog import Catalog
+    from hardware_db.schema import SupportClaim
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,17 @@ class SupportEntry:
     notes: str = ""
     encoding: str | None = None  # fp8 only: "ocp" | "fnuz"
     origin: str = ""  # "sku", "architecture" or "probe"
+
+    @classmethod
+    def from_claim(cls, claim: SupportClaim, origin: str) -> SupportEntry:
+        """One catalog claim (an architecture's or a SKU's) as the advisor's plain entry."""
+        return cls(
+            level=claim.level,
+            source=claim.source,
+            notes=claim.notes,
+            encoding=claim.encoding.value if claim.encoding else None,
+            origin=origin,
+        )
 
 
 def _frozen(mapping: Mapping | None) -> Mapping:
@@ -97,16 +109,8 @@ class HardwareTarget:
             raise KeyError(f"unknown hardware {sku_id!r}" + (f"; did you mean {', '.join(hint)}?" if hint else ""))
         sku = catalog.skus[sku_id]
         arch = catalog.architectures[sku.architecture]
-        support: dict[str, SupportEntry] = {}
-        for origin, table in (("architecture", arch.support), ("sku", sku.support)):
-            for key, claim in table.items():
-                support[key] = SupportEntry(
-                    level=claim.level,
-                    source=claim.source,
-                    notes=claim.notes,
-                    encoding=claim.encoding.value if claim.encoding else None,
-                    origin=origin,
-                )
+        support = {key: SupportEntry.from_claim(claim, "architecture") for key, claim in arch.support.items()}
+        support.update({key: SupportEntry.from_claim(claim, "sku") for key, claim in sku.support.items()})
         return cls(
             name=sku.name,
             architecture=arch.id,
