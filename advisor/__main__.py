@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from advisor.formats import FormatError, FormatKind, closest, default_formats
-from advisor.workload import PROFILE_DEFAULTS, Profile, Workload
+from advisor.workload import Profile, Workload
 
 if TYPE_CHECKING:
     from advisor.hardware import HardwareTarget
@@ -28,11 +28,7 @@ def _catalog():
 def _target(sku: str, memory_gb: float | None, free_memory_gb: float | None) -> HardwareTarget:
     from advisor.hardware import HardwareTarget
 
-    catalog = _catalog()
-    if sku not in catalog.skus:
-        hint = closest(sku, sorted(catalog.skus))
-        raise UsageError(f"unknown hardware {sku!r}" + (f"; closest: {', '.join(hint)}" if hint else ""))
-    t = HardwareTarget.from_catalog(catalog, sku)
+    t = HardwareTarget.from_catalog(_catalog(), sku)  # KeyError naming the closest SKUs: exit 2 in main()
     changes = {}
     if memory_gb is not None:
         changes["memory_gb"] = memory_gb
@@ -75,14 +71,10 @@ def _check_engine(engine: str | None) -> str | None:
 
 
 def _workload(args: argparse.Namespace, profile: Profile) -> Workload:
-    base = PROFILE_DEFAULTS[profile]
+    """The profile's defaults with the lengths, batch, GPUs and KV format the user gave."""
     kv = _check_format(args.kv_format, FormatKind.KV_CACHE) if args.kv_format else None
-    return Workload(
-        batch=args.batch if args.batch is not None else base["batch"],
-        input_len=args.input_len if args.input_len is not None else base["input_len"],
-        output_len=args.output_len if args.output_len is not None else base["output_len"],
-        gpus=args.gpus,
-        kv_format=kv,
+    return Workload.for_profile(
+        profile, batch=args.batch, input_len=args.input_len, output_len=args.output_len, gpus=args.gpus, kv_format=kv
     )
 
 
