@@ -177,7 +177,10 @@ def estimate_memory(
         act = tokens * model.hidden_size * SIXTEEN_BIT_BYTES * model.n_layers + tokens * model.vocab_size * 4.0
         act += activation_bytes(model, workload.batch, workload.input_len)
         kv = 0.0
-        notes.append(f"LoRA rank {workload.lora_rank}: {lora / 1e6:.0f}M adapter parameters at 12 bytes each")
+        notes.append(
+            f"LoRA rank {workload.lora_rank}: {lora / 1e6:.0f}M adapter parameters "
+            f"at {ADAPTER_TRAIN_BYTES_PER_PARAM:g} bytes each"
+        )
     is_gpu = hardware is None or hardware.kind != "cpu"
     overhead_each = (GPU_CONTEXT_GB + ENGINE_SLACK_GB) * GB if is_gpu else CPU_OVERHEAD_GB * GB
 

@@ -261,6 +261,7 @@ def test_qlora_memory_breakdown(hopper):
     w = Workload(batch=4, input_len=2048, output_len=0)
     m = estimate_memory(model, "bnb_nf4", w, hopper, finetune=True)
     assert m.adapters_gb == pytest.approx(41_943_040 * 12 / GB)
+    assert "LoRA rank 16: 42M adapter parameters at 12 bytes each" in m.notes
     assert m.kv_cache_gb == 0.0
     # checkpointed hidden states (4 x 2048 x 4096 x 2 B x 32 layers) + fp32 logits (4 x 2048 x 128256 x 4 B) dominate
     assert m.activations_gb > (4 * 2048 * 4096 * 2 * 32 + 4 * 2048 * 128256 * 4) / GB
