@@ -109,8 +109,10 @@ def test_multi_gpu_adds_communication(hopper, llama70):
 
 def test_band_and_basis(hopper, llama70):
     est = estimate_speed(llama70, get_format("bf16"), Workload(), hopper)
-    lo, hi = est.band["decode_tok_s"]
-    assert lo < est.decode_tok_s < hi and est.basis == "estimated"
+    assert est.basis == "estimated"
+    assert est.band["decode_tok_s"] == pytest.approx((0.7 * est.decode_tok_s, 1.3 * est.decode_tok_s))
+    # times invert the band: a slower rate is a longer time
+    assert est.band["tpot_ms"] == pytest.approx((est.tpot_ms / 1.3, est.tpot_ms / 0.7))
 
 
 def test_calibration_and_measured_basis(hopper, llama70):
