@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from advisor.estimate import Calibration, Estimate, estimate
-from advisor.formats import Format, FormatKind, default_formats
+from advisor.formats import Format, FormatKind, default_formats, get_format
 from advisor.memory import split_params
 from advisor.quality import parse_tolerance, within_tolerance
 from advisor.support import resolve_support
@@ -300,7 +300,7 @@ def recommend(
     ranked: list[Candidate] = []
     rejected: list[Rejected] = []
     for fid in ids:
-        f = table[fid]
+        f = get_format(fid, table)  # an unknown id in request.formats: FormatError naming the closest
         if f.kind is not FormatKind.WEIGHTS:
             continue
         if finetune and fid not in FINETUNE_FORMATS:

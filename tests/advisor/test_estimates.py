@@ -268,3 +268,10 @@ def test_qlora_memory_breakdown(hopper):
     # checkpointed hidden states (4 x 2048 x 4096 x 2 B x 32 layers) + fp32 logits (4 x 2048 x 128256 x 4 B) dominate
     assert m.activations_gb > (4 * 2048 * 4096 * 2 * 32 + 4 * 2048 * 128256 * 4) / GB
     assert m.weights_gb < 6.0 and m.fits is True
+
+
+def test_unknown_format_in_request_names_the_closest(hopper, engines):
+    from advisor.formats import FormatError
+
+    with pytest.raises(FormatError, match="did you mean.*fp8_w8a8"):
+        recommend(Request(dense_model(8.0), hopper, formats=("bf16", "fp8_w8a9")), engines=engines)
