@@ -96,27 +96,28 @@ DECODE_LAYER_OVERHEAD_S = {"gpu": 44e-6, "apple": 168e-6}
 DEFAULT_BW_EFF_OTHER = 0.60
 HOPPER_16BIT_EFF = 0.57
 HOPPER_FP8_EFF = 0.44
-#: Efficiency kept per halving of the math precision (fp8 vs 16-bit on Hopper); applied again for fp4 and for
-#: Blackwell, where no dev row measures fp8 or fp4 prefill.
-PRECISION_STEP = HOPPER_FP8_EFF / HOPPER_16BIT_EFF
 BLACKWELL_16BIT_EFF = 0.49
-DEFAULT_COMPUTE_EFF = {
-    "fp32": HOPPER_16BIT_EFF,
-    "tf32": HOPPER_16BIT_EFF,
-    "fp16": HOPPER_16BIT_EFF,
-    "bf16": HOPPER_16BIT_EFF,
-    "fp8": HOPPER_FP8_EFF,
-    "int8": HOPPER_FP8_EFF,
-}
-DEFAULT_COMPUTE_EFF_LOWBIT = HOPPER_FP8_EFF * PRECISION_STEP  # fp6, fp4, int4
-_BLACKWELL = {
-    "fp16": BLACKWELL_16BIT_EFF,
-    "bf16": BLACKWELL_16BIT_EFF,
-    "fp8": BLACKWELL_16BIT_EFF * PRECISION_STEP,
-    "int8": BLACKWELL_16BIT_EFF * PRECISION_STEP,
-    "fp6": BLACKWELL_16BIT_EFF * PRECISION_STEP**2,
-    "fp4": BLACKWELL_16BIT_EFF * PRECISION_STEP**2,
-}
+
+
+def derive_compute_eff(
+    hopper_16bit: float, hopper_fp8: float, blackwell_16bit: float
+) -> tuple[float, dict[str, float], float, dict[str, float]]:
+    """The tables that follow from the three fitted compute efficiencies (see the module docstring):
+    ``(PRECISION_STEP, DEFAULT_COMPUTE_EFF, DEFAULT_COMPUTE_EFF_LOWBIT, Blackwell table)``.
+
+    ``bench/validation/fit_defaults.py`` rebuilds them with this after changing one of the three."""
+    step = hopper_fp8 / hopper_16bit
+    default = {k: hopper_16bit for k in ("fp32", "tf32", "fp16", "bf16")} | {"fp8": hopper_fp8, "int8": hopper_fp8}
+    b = blackwell_16bit
+    blackwell = {"fp16": b, "bf16": b, "fp8": b * step, "int8": b * step, "fp6": b * step**2, "fp4": b * step**2}
+    return step, default, hopper_fp8 * step, blackwell
+
+
+#: PRECISION_STEP: efficiency kept per halving of the math precision (fp8 vs 16-bit on Hopper); applied again for
+#: fp4 and for Blackwell, where no dev row measures fp8 or fp4 prefill. DEFAULT_COMPUTE_EFF_LOWBIT: fp6, fp4, int4.
+PRECISION_STEP, DEFAULT_COMPUTE_EFF, DEFAULT_COMPUTE_EFF_LOWBIT, _BLACKWELL = derive_compute_eff(
+    HOPPER_16BIT_EFF, HOPPER_FP8_EFF, BLACKWELL_16BIT_EFF
+)
 ARCH_COMPUTE_EFF = {
     "nvidia_ampere_ga100": {"fp16": 0.70, "bf16": 0.70},
     "nvidia_blackwell_dc": dict(_BLACKWELL),

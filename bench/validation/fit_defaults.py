@@ -42,15 +42,10 @@ def _score(select: Callable[[ValidationRow], bool]) -> tuple[float | None, int]:
 
 
 def _rebuild() -> None:
-    """Recompute the tables derived from the fitted scalars (mirrors advisor/speed.py)."""
-    sp.PRECISION_STEP = sp.HOPPER_FP8_EFF / sp.HOPPER_16BIT_EFF
-    for k in ("fp32", "tf32", "fp16", "bf16"):
-        sp.DEFAULT_COMPUTE_EFF[k] = sp.HOPPER_16BIT_EFF
-    sp.DEFAULT_COMPUTE_EFF["fp8"] = sp.DEFAULT_COMPUTE_EFF["int8"] = sp.HOPPER_FP8_EFF
-    sp.DEFAULT_COMPUTE_EFF_LOWBIT = sp.HOPPER_FP8_EFF * sp.PRECISION_STEP
-    b = sp.BLACKWELL_16BIT_EFF
-    table = {"fp16": b, "bf16": b, "fp8": b * sp.PRECISION_STEP, "int8": b * sp.PRECISION_STEP}
-    table |= {"fp6": b * sp.PRECISION_STEP**2, "fp4": b * sp.PRECISION_STEP**2}
+    """Recompute the tables derived from the fitted scalars (with advisor.speed's own rule)."""
+    sp.PRECISION_STEP, sp.DEFAULT_COMPUTE_EFF, sp.DEFAULT_COMPUTE_EFF_LOWBIT, table = sp.derive_compute_eff(
+        sp.HOPPER_16BIT_EFF, sp.HOPPER_FP8_EFF, sp.BLACKWELL_16BIT_EFF
+    )
     sp.ARCH_COMPUTE_EFF["nvidia_blackwell_dc"] = dict(table)
     sp.ARCH_COMPUTE_EFF["nvidia_blackwell_ultra"] = dict(table)
     a100 = sp.ARCH_COMPUTE_EFF["nvidia_ampere_ga100"]
