@@ -173,11 +173,13 @@ class ValidationReport:
         phase: str | None = None,
         metric: str | None = None,
         batch1: bool = False,
+        scored_only: bool = True,
     ) -> list[RowResult]:
+        """The rows of a split / phase / metric (batch-1 only with ``batch1``); by default only the scored ones."""
         return [
             r
             for r in self.results
-            if not r.skipped
+            if not (scored_only and r.skipped)
             and (split is None or r.row.split == split)
             and (phase is None or r.row.phase == phase)
             and (metric is None or r.row.metric == metric)
@@ -423,12 +425,7 @@ def summary(report: ValidationReport, calibrated: ValidationReport | None = None
                 continue
             nai, _ = report.mdape(split=sp, naive=True, **where)
             cal = calibrated.mdape(split=sp, **where)[0] if calibrated is not None else None
-            in_set = sum(
-                1
-                for r in report.results
-                if (sp is None or r.row.split == sp)
-                and all((r.row.batch == 1) if k == "batch1" else getattr(r.row, k) == v for k, v in where.items())
-            )
+            in_set = len(report.select(split=sp, scored_only=False, **where))
             lines.append(SummaryLine(split, name, n, adv, nai, cal, {"in_set": in_set}))
     return lines
 
