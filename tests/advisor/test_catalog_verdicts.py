@@ -2,6 +2,7 @@
 
 import pytest
 
+from advisor.formats import weight_formats
 from advisor.hardware import HardwareTarget
 from advisor.models import get_model
 from advisor.recommend import Request, recommend
@@ -50,7 +51,10 @@ def test_nvfp4_native_on_b200_not_on_h100():
 @pytest.mark.parametrize("sku", ["rtx_4090", "mi300x", "m3_max", "tpu_v5e", "gaudi3", "epyc_9654"])
 def test_recommend_runs_on_varied_hardware(sku):
     rec = recommend(Request(get_model("llama-3.1-8b"), target(sku), Profile.INTERACTIVE))
-    assert len(rec.ranked) + len(rec.rejected) >= 30
+    # every weight format is either ranked or rejected with a reason, and something runs on each device
+    assert sorted(c.format_id for c in (*rec.ranked, *rec.rejected)) == sorted(f.id for f in weight_formats())
+    assert all(r.why for r in rec.rejected)
+    assert rec.best is not None
     for c in rec.ranked:
         assert c.estimate.support.level is not Support.UNKNOWN
 
