@@ -269,21 +269,6 @@ def measure_bandwidth(torch: Any, device: str, plan: BenchPlan, deadline: float)
     return 2 * count * 4 / per_call / 1e9, f"copy of {plan.copy_bytes >> 20} MiB (read + write counted)"
 
 
-def _baseline(fmt: ProbeFormat, device_kind: str, tflops: dict[ProbeFormat, float]) -> tuple[float | None, str]:
-    """The throughput a format must beat, and its name."""
-    if device_kind == "cpu" or fmt in (ProbeFormat.BF16, ProbeFormat.FP16):
-        return tflops.get(ProbeFormat.FP32), "fp32"
-    sixteen = [tflops[f] for f in (ProbeFormat.BF16, ProbeFormat.FP16) if f in tflops]
-    return (max(sixteen) if sixteen else None), "the best 16-bit format"
-
-
-def _baseline_id(fmt: ProbeFormat, device_kind: str, tflops: dict[ProbeFormat, float]) -> str | None:
-    if device_kind == "cpu" or fmt in (ProbeFormat.BF16, ProbeFormat.FP16):
-        return ProbeFormat.FP32.value
-    sixteen = [(tflops[f], f.value) for f in (ProbeFormat.BF16, ProbeFormat.FP16) if f in tflops]
-    return max(sixteen)[1] if sixteen else None
-
-
 def verdicts(
     device_kind: str,
     checks: dict[ProbeFormat, FormatCheck],
@@ -340,28 +325,30 @@ def verdicts(
                 **common,
             )
             continue
-        base, base_name = _baseline(fmt, device_kind, measured)
+        base_fmt = baseline_format(fmt, device_kind, timings)
+        base = measured.get(base_fmt) if base_fmt is not None else None
         if not base:
+            base_name = base_fmt.value if base_fmt is not None else "the best 16-bit format"
             out[fmt] = FormatResult(
                 verdict=Verdict.NOT_MEASURED, reason=f"timed, but {base_name} (the baseline) was not", **common
             )
             continue
         pair = paired.get(fmt)
-        baseline_id = pair.baseline.value if pair is not None else _baseline_id(fmt, device_kind, measured)
         if pair is not None:
-            ratio = pair.speedup
+            base_fmt, ratio = pair.baseline, pair.speedup
             where = f"{pair.size}^3, {pair.note}" if pair.note else f"{pair.size}^3"
-            how = f"{ratio:.2f}x {pair.baseline.value} ({where}, median of {pair.pairs} alternating pairs)"
+            how = f"{ratio:.2f}x {base_fmt.value} ({where}, median of {pair.pairs} alternating pairs)"
         else:
             ratio = best.tflops / base
-            how = f"{ratio:.2f}x {base_name} ({base:.3f} TFLOPS)"
+            best16 = ", the best 16-bit format" if base_fmt != ProbeFormat.FP32 else ""
+            how = f"{ratio:.2f}x {base_fmt.value} ({base:.3f} TFLOPS{best16})"
         native = ratio >= NATIVE_SPEEDUP
         word = "a real speed-up" if native else f"below the {NATIVE_SPEEDUP}x needed for native"
         out[fmt] = FormatResult(
             verdict=Verdict.MEASURED_NATIVE if native else Verdict.RUNS_NO_SPEEDUP,
             reason=f"{how}: {word}",
             speedup=round(ratio, 3),
-            baseline=baseline_id,
+            baseline=base_fmt.value,
             **common,
         )
     return out
