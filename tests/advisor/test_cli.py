@@ -36,7 +36,10 @@ def test_recommend_json(capsys):
     )
     assert rc == 0
     d = json.loads(capsys.readouterr().out)
-    assert d["best"] and d["ranked"] and d["rejected"]
+    assert d["best"] == d["ranked"][0]["format"] and d["rejected"]
+    assert {r["format"] for r in d["ranked"]}.isdisjoint(r["format"] for r in d["rejected"])
+    # the serving profile's lengths, with the batch and GPU count given on the command line
+    assert d["workload"] == {"batch": 64, "input_len": 1024, "output_len": 256, "gpus": 8, "kv_format": None}
 
 
 def test_unknown_ids_exit_2_with_closest(capsys):
