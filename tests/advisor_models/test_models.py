@@ -282,3 +282,10 @@ def test_custom_param_count_is_close_and_monotone(params_b):
 def test_data_dir_has_no_stray_files():
     assert all(p.suffix == ".toml" for p in MODELS_DIR.iterdir())
     assert isinstance(next(iter(MODELS.values())), ModelSpec)
+
+
+@pytest.mark.parametrize("params_b, shape", [(8, (32, 4096)), (70, (63, 9216)), (405, (135, 15360))])
+def test_custom_model_shapes_quoted_in_its_docstring(params_b, shape):
+    spec = custom_model(params_b)
+    assert (spec.n_layers, spec.hidden_size) == shape
+    assert param_count(spec) == pytest.approx(params_b, rel=0.01)
