@@ -10,6 +10,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from store.db import session_factory
 from store.models import BenchmarkResult, BenchmarkUpload, ProbeReportRecord, SharedReport
@@ -73,3 +74,26 @@ def database_state(engine: Engine) -> DatabaseState:
             for m in (BenchmarkUpload, BenchmarkResult, ProbeReportRecord, SharedReport)
         ]
     return DatabaseState(current_revision(engine), stored_catalog_version(engine), *counts)
+
+
+def change_token(engine: Engine, counted: InstrumentedAttribute, newest: InstrumentedAttribute) -> tuple[int, str]:
+    """A cache key for stored rows, in one query: the number of ``counted`` values and the largest ``newest``.
+
+    With ``newest`` a creation time, any insert changes the key (a newer time) and any delete does
+    too (a smaller count), even a delete and an insert of the same number of rows.
+    """
+    with engine.connect() as conn:
+        count, latest = conn.execute(
+            select(select(func.count(counted)).scalar_subquery(), select(func.max(newest)).scalar_subquery())
+        ).one()
+    return int(count), str(latest)
+
+
+def results_token(engine: Engine) -> tuple[int, str]:
+    """``change_token`` of the stored benchmark results (rows are only added or deleted by upload)."""
+    return change_token(engine, BenchmarkResult.id, BenchmarkUpload.uploaded_at)
+
+
+def probe_reports_token(engine: Engine) -> tuple[int, str]:
+    """``change_token`` of the stored probe reports."""
+    return change_token(engine, ProbeReportRecord.id, ProbeReportRecord.created_at)

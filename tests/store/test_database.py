@@ -134,3 +134,31 @@ def test_cli_upgrade_twice(tmp_path):
     first, second = run(), run()
     assert first.returncode == 0 and "applied migrations 0001" in first.stdout and "catalog rebuilt" in first.stdout
     assert second.returncode == 0 and "schema up to date; catalog up to date" in second.stdout
+
+
+def test_results_token_changes_on_every_import_and_delete(db_engine):
+    """The Advise page's cache key: an import, a delete, and a delete plus an import of as many rows all change it."""
+    from store.migrate import results_token
+
+    empty = results_token(db_engine)
+    assert empty[0] == 0
+    first = _store_upload(db_engine)
+    one = results_token(db_engine)
+    assert one[0] == 1 and one != empty
+    with transaction(db_engine) as s:
+        s.delete(s.get(BenchmarkUpload, first))
+    assert results_token(db_engine) == empty
+    _store_upload(db_engine)  # the same number of rows again, possibly under the same ids
+    again = results_token(db_engine)
+    assert again[0] == 1 and again != one
+
+
+def test_probe_reports_token_changes_when_a_report_is_stored(db_engine):
+    from store.migrate import probe_reports_token
+    from store.models import ProbeReportRecord
+
+    before = probe_reports_token(db_engine)
+    with transaction(db_engine) as s:
+        s.add(ProbeReportRecord(id="b" * 32, label="", origin="upload", hostname="h", schema_version=1, report={}))
+    after = probe_reports_token(db_engine)
+    assert before[0] == 0 and after[0] == 1 and after[1] != before[1]
