@@ -12,7 +12,8 @@ import time
 import pandas as pd
 import streamlit as st
 
-from advisor.estimate import calibrate
+from advisor.estimate import Calibration, calibrate
+from advisor.evidence import Measurement
 from advisor.from_probe import target_from_probe
 from advisor.hardware import HardwareTarget
 from advisor.models import custom_model, default_models
@@ -23,6 +24,7 @@ from reports.export import to_csv, to_html, to_json, to_markdown
 from reports.figures import report_figures
 from reports.service import ReportError, create_report
 from reports.snapshot import TABLE_COLUMNS, build_snapshot
+from store.migrate import probe_reports_token, results_token
 from ui.format import md_text, support_badge
 from ui.params import Param, parse_params
 from ui.resources import catalog, db_engine
@@ -82,7 +84,8 @@ def _sync_query_params(values: dict) -> None:
 
 
 @st.cache_data(show_spinner=False, ttl=30)
-def _probe_reports(_token: int) -> list[dict]:
+def _probe_reports(url: str, token: tuple[int, str]) -> list[dict]:
+    """Keyed on the stored reports' ``probe_reports_token``: a report just stored on the Probe page is listed."""
     from probes.store import list_reports
 
     return [
@@ -107,10 +110,16 @@ def _probe_target(report_id: str, device: int) -> HardwareTarget | None:
 
 
 @st.cache_data(show_spinner=False, ttl=60)
-def _measurements(_engine_key: str, results_count: int):
+def _measured(url: str, token: tuple[int, str]) -> tuple[tuple[Measurement, ...], Calibration | None]:
+    """The stored results as measurements, and the calibration fitted to them; keyed on ``results_token``."""
     from measurements.service import results_as_measurements
 
-    return tuple(results_as_measurements(engine=db_engine()))
+    measurements = tuple(results_as_measurements(engine=db_engine()))
+    if not measurements:
+        return (), None
+    cat = catalog()
+    targets = {sid: HardwareTarget.from_catalog(cat, sid) for sid in cat.skus}
+    return measurements, calibrate(measurements, targets, default_models())
 
 
 def _hardware_inputs() -> tuple[HardwareTarget | None, dict]:
@@ -126,7 +135,8 @@ def _hardware_inputs() -> tuple[HardwareTarget | None, dict]:
         target = HardwareTarget.from_catalog(cat, sku)
         info = {"hardware": sku, "hardware_name": target.name}
     else:
-        reports = _probe_reports(0)
+        engine = db_engine()
+        reports = _probe_reports(str(engine.url), probe_reports_token(engine))
         if not reports:
             st.info("No probe reports are stored yet: run or upload one on the Probe page.")
             return None, {}
@@ -221,11 +231,8 @@ def _render() -> None:
         output_len=int(out_len) or defaults["output_len"],
         gpus=int(gpus),
     )
-    from store.migrate import database_state
-
-    state = database_state(db_engine())
-    measurements = _measurements(str(db_engine().url), state.results)
-    calibration = _calibration(measurements) if measurements else None
+    engine = db_engine()
+    measurements, calibration = _measured(str(engine.url), results_token(engine))
     request = Request(
         model=model,
         hardware=target,
@@ -262,17 +269,6 @@ def _render() -> None:
         evidence=evidence,
     )
     _show(rec, snapshot, target, f"{model.name} on {workload.gpus}x {target.name}")
-
-
-@st.cache_data(show_spinner=False, ttl=60)
-def _calibration_cached(_key: int, _measurements):
-    cat = catalog()
-    targets = {sid: HardwareTarget.from_catalog(cat, sid) for sid in cat.skus}
-    return calibrate(_measurements, targets, default_models())
-
-
-def _calibration(measurements):
-    return _calibration_cached(len(measurements), measurements)
 
 
 def _evidence_rows(measurements, target: HardwareTarget, model_id: str) -> list[dict]:

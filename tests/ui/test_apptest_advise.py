@@ -121,3 +121,45 @@ def test_uploaded_measurements_are_evidence_and_calibrate(monkeypatch, sqlite_ur
     ranking = _ranking(at)
     q4 = ranking[ranking["format"] == "GGUF Q4_K_M"]
     assert len(q4) == 1 and q4["basis"].iloc[0].startswith(("calibrated", "measured")), q4["basis"].iloc[0]
+
+
+def test_evidence_follows_the_stored_results_even_at_the_same_row_count(monkeypatch, sqlite_url):
+    """Delete an upload and import another with as many rows: the page shows the new rows, not a cached copy."""
+    from measurements.service import delete_upload, import_file
+    from store.migrate import prepare_database
+    from tests.conftest import SHARED_FIXTURES
+
+    engine = create_db_engine(sqlite_url)
+    prepare_database(engine)
+    fixtures = SHARED_FIXTURES / "llama-bench"
+    elsewhere = import_file((fixtures / "rtx4080_b5163.csv").read_bytes(), "a.csv", hardware_hint="l40s", engine=engine)
+    assert elsewhere.imported == 2
+    at = _run(monkeypatch, sqlite_url, hw="rtx_4080", model="qwen2.5-7b", profile="interactive", tol="relaxed")
+    assert not at.exception and not any("Measured evidence" in h.value for h in at.subheader)
+    assert delete_upload(elsewhere.upload_id, engine=engine)
+    here = import_file((fixtures / "rtx4080_b5163.json").read_bytes(), "b.json", engine=engine)
+    assert here.imported == 2
+    at.run()
+    assert not at.exception
+    assert any("Measured evidence" in h.value for h in at.subheader)
+    assert set(at.dataframe[-1].value["format_id"]) == {"gguf_q4_k_m"}
+    ranking = _ranking(at)
+    assert ranking[ranking["format"] == "GGUF Q4_K_M"]["basis"].iloc[0].startswith(("calibrated", "measured"))
+
+
+def test_a_probe_report_stored_after_the_list_was_read_is_offered(monkeypatch, sqlite_url):
+    """The stored-report list is cached; a report saved on the Probe page must still show up at once."""
+    from probes.report import load_report
+    from probes.store import save_report
+
+    engine = create_db_engine(sqlite_url)
+    report = load_report((REPO / "tests" / "fixtures" / "probes" / "zen4_cpu_bench.json").read_text())
+    first = save_report(report, "upload", label="first", engine=engine)
+    at = _run(monkeypatch, sqlite_url, probe=first, model="llama-3.2-1b")
+    assert not at.exception and len(at.selectbox(key="a_probe").options) == 1
+    second = save_report(report, "upload", label="second", engine=engine)
+    at.run()
+    assert not at.exception
+    assert len(at.selectbox(key="a_probe").options) == 2
+    at.selectbox(key="a_probe").set_value(second).run()
+    assert not at.exception and at.selectbox(key="a_probe").value == second
