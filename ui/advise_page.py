@@ -95,10 +95,15 @@ def _probe_reports(url: str, token: tuple[int, str]) -> list[dict]:
 
 
 def _probe_target(report_id: str, device: int) -> HardwareTarget | None:
-    from probes.store import get_report
+    from probes.report import ProbeReportError
+    from probes.store import ProbeStoreError, get_report
     from probes.target import report_to_targets
 
-    report = get_report(report_id, engine=db_engine())
+    try:
+        report = get_report(report_id, engine=db_engine())
+    except (ProbeReportError, ProbeStoreError) as exc:
+        st.error(f"The stored probe report {md_text(repr(report_id))} cannot be read: {md_text(exc)}")
+        return None
     if report is None:
         st.error(f"No stored probe report with id {md_text(repr(report_id))}; pick another or use the catalog.")
         return None

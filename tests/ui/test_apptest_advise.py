@@ -163,3 +163,19 @@ def test_a_probe_report_stored_after_the_list_was_read_is_offered(monkeypatch, s
     assert len(at.selectbox(key="a_probe").options) == 2
     at.selectbox(key="a_probe").set_value(second).run()
     assert not at.exception and at.selectbox(key="a_probe").value == second
+
+
+def test_a_stored_probe_report_that_no_longer_parses_is_a_message(monkeypatch, sqlite_url):
+    """A report stored under an older schema is listed (with no devices); choosing it must not raise."""
+    from store.db import transaction
+    from store.migrate import prepare_database
+    from store.models import ProbeReportRecord
+
+    engine = create_db_engine(sqlite_url)
+    prepare_database(engine)
+    with transaction(engine) as s:
+        s.add(ProbeReportRecord(id="c" * 32, origin="upload", hostname="old", schema_version=0, report={"x": 1}))
+    at = _run(monkeypatch, sqlite_url, probe="c" * 32, model="llama-3.2-1b")
+    assert not at.exception, at.exception
+    assert at.selectbox(key="a_probe").value == "c" * 32
+    assert "cannot be read" in at.error[0].value and not at.dataframe  # no ranking from a report it can't read
