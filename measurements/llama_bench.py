@@ -16,9 +16,16 @@ from typing import Any
 
 from measurements.fields import FieldError, get_datetime, get_float, get_int, get_str, is_blank
 from measurements.normalize import TestShape, parse_test_name, split_model_type, test_from_counts
-from measurements.records import NormalizedRow, ParsedFile, RawRecord, Rejection, UnreadableFile
+from measurements.records import NormalizedRow, ParsedFile, RawRecord, UnreadableFile
 from measurements.rowbuild import ImportContext, set_format, set_hardware, set_model
-from measurements.tabular import load_json, read_csv, read_jsonl, read_markdown_table, read_sql_inserts
+from measurements.tabular import (
+    load_json,
+    read_csv,
+    read_json_objects,
+    read_jsonl,
+    read_markdown_table,
+    read_sql_inserts,
+)
 
 FORMATS = ("llama_bench_csv", "llama_bench_json", "llama_bench_jsonl", "llama_bench_md", "llama_bench_sql")
 
@@ -76,13 +83,7 @@ def parse(text: str, source_format: str) -> ParsedFile:
             data = [data]
         if not isinstance(data, list):
             raise UnreadableFile("expected a JSON array of llama-bench results")
-        out = ParsedFile(source_format)
-        for i, obj in enumerate(data, start=1):
-            if isinstance(obj, dict):
-                out.records.append(RawRecord(i, obj))
-            else:
-                out.rejections.append(Rejection(i, "", f"expected a JSON object, found {type(obj).__name__}"))
-        return out
+        return read_json_objects(data, source_format)
     raise ValueError(source_format)
 
 

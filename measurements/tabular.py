@@ -173,3 +173,14 @@ def read_jsonl(text: str, source_format: str) -> ParsedFile:
             continue
         out.records.append(RawRecord(lineno, obj))
     return out
+
+
+def read_json_objects(items: list[Any], source_format: str) -> ParsedFile:
+    """A parsed JSON array: each object is one record (row = position from 1); anything else is rejected."""
+    out = ParsedFile(source_format)
+    for i, obj in enumerate(items, start=1):
+        if isinstance(obj, dict):
+            out.records.append(RawRecord(i, obj))
+        else:
+            out.rejections.append(Rejection(i, "", f"expected a JSON object, found {type(obj).__name__}"))
+    return out

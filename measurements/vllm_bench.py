@@ -14,9 +14,9 @@ import re
 from typing import Any
 
 from measurements.fields import FieldError, get_datetime, get_float, get_int, get_str
-from measurements.records import NormalizedRow, ParsedFile, RawRecord, Rejection, UnreadableFile
+from measurements.records import NormalizedRow, ParsedFile, RawRecord, UnreadableFile
 from measurements.rowbuild import ImportContext, assume_native_format, set_format, set_hardware, set_model
-from measurements.tabular import load_json, read_jsonl
+from measurements.tabular import load_json, read_json_objects, read_jsonl
 
 FORMATS = ("vllm_serve_json", "vllm_serve_jsonl", "vllm_serve_console")
 SIGNATURE_FIELDS = frozenset({"request_throughput", "output_throughput", "mean_ttft_ms", "mean_tpot_ms"})
@@ -56,12 +56,7 @@ def parse(text: str, source_format: str) -> ParsedFile:
         return read_jsonl(text, source_format)
     data = load_json(text)
     items = data if isinstance(data, list) else [data]
-    out = ParsedFile(source_format)
-    for i, obj in enumerate(items, start=1):
-        if isinstance(obj, dict):
-            out.records.append(RawRecord(i, obj))
-        else:
-            out.rejections.append(Rejection(i, "", f"expected a JSON object, found {type(obj).__name__}"))
+    out = read_json_objects(items, source_format)
     if not out.records and not out.rejections:
         raise UnreadableFile("the JSON holds no benchmark results")
     return out

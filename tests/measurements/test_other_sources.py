@@ -124,3 +124,14 @@ def test_generic_missing_required_fields(db_engine):
         },
     ]
     assert counts(db_engine) == (0, 0)
+
+
+def test_vllm_json_array_keeps_objects_and_rejects_the_rest_by_position():
+    from measurements.records import UnreadableFile
+    from measurements.vllm_bench import parse
+
+    parsed = parse(json.dumps([{"model_id": "a"}, 3, {"model_id": "b"}]), "vllm_serve_json")
+    assert [(r.row, r.fields["model_id"]) for r in parsed.records] == [(1, "a"), (3, "b")]
+    assert [(r.row, r.reason) for r in parsed.rejections] == [(2, "expected a JSON object, found int")]
+    with pytest.raises(UnreadableFile, match="no benchmark results"):
+        parse("[]", "vllm_serve_json")
