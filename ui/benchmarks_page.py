@@ -29,6 +29,7 @@ from measurements.service import (
     rejected_csv,
 )
 from store.db import DatabaseUnavailable
+from store.migrate import results_token
 from ui.format import fmt_num, md_text
 from ui.resources import catalog, db_engine
 from viz.figures import measured_vs_predicted
@@ -251,13 +252,20 @@ def show_import_result(result: dict[str, Any], rejected_text: str) -> None:
         st.dataframe(df[[c for c in shown if c in df.columns]], hide_index=True, width="stretch")
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _stored_frame(_engine: Engine, url: str, token: tuple[int, str]) -> pd.DataFrame:
+    """The stored rows for display, read again only when ``results_token`` changes: every filter or
+    metric change reruns the page, and reading up to ``MAX_BROWSE_ROWS`` rows is its slowest step."""
+    stored = list_results(_engine, limit=MAX_BROWSE_ROWS)
+    return stored if stored.empty else display_frame(stored)
+
+
 def _browse_section(engine: Engine) -> pd.DataFrame:
     st.subheader("Stored results (measured)")
-    stored = list_results(engine, limit=MAX_BROWSE_ROWS)
-    if stored.empty:
+    df = _stored_frame(engine, str(engine.url), results_token(engine))
+    if df.empty:
         st.caption("No results stored yet: upload a file above.")
-        return stored
-    df = display_frame(stored)
+        return df
     cols = st.columns(4)
     choices = {}
     for col, name in zip(cols, ("hardware", "model", "format", "engine"), strict=True):

@@ -264,3 +264,24 @@ def test_page_compares_with_the_advisor_estimate(monkeypatch, sqlite_url):
     assert compared["error_pct"][0] == pytest.approx(round((expected - 119.915244) / 119.915244 * 100, 1))
     assert any("estimated = the advisor's estimate" in c.value for c in at.caption)
     assert at.get("plotly_chart")
+
+
+@pytest.mark.skipif(not LLAMA_CSV.exists(), reason=f"shared fixture missing: {LLAMA_CSV}")
+def test_stored_rows_are_read_once_per_change_not_per_rerun(monkeypatch, sqlite_url):
+    reads = []
+
+    def counting_list_results(*args, **kwargs):
+        reads.append(kwargs.get("limit"))
+        return list_results(*args, **kwargs)
+
+    monkeypatch.setattr(bench_page, "list_results", counting_list_results)
+    at = _page(monkeypatch, sqlite_url)
+    _upload(at, LLAMA_CSV.name, LLAMA_CSV.read_bytes())
+    assert len(_table(at, "measured_at")) == 2
+    n = len(reads)
+    at.selectbox(key="bench_f_hardware").select("rtx_4080").run()  # filtering reruns the page...
+    at.selectbox(key="bench_f_hardware").set_value(None).run()
+    assert not at.exception and len(reads) == n  # ...without reading the rows again
+    _upload(at, "template.csv", TEMPLATE_CSV.encode())
+    assert len(reads) == n + 1 and reads[-1] == bench_page.MAX_BROWSE_ROWS
+    assert len(_table(at, "measured_at")) == 4  # the new rows are shown at once
