@@ -150,7 +150,8 @@ def default_predictor() -> Predictor | None:
             gpus=_int(row.get("gpus")) or 1,
         )
         engine = row.get("engine") or None
-        key = (sku, model.id, fmt, engine, workload)
+        serve = test == "serve"  # decode_tok_s means a different estimate for serve rows: part of the key
+        key = (sku, model.id, fmt, engine, workload, serve)
         if key not in memo:
             if sku not in targets:
                 targets[sku] = HardwareTarget.from_catalog(default_catalog(), sku)
@@ -158,7 +159,7 @@ def default_predictor() -> Predictor | None:
             sp = est.speed
             memo[key] = {
                 "prefill_tok_s": sp.prefill_tok_s,
-                "decode_tok_s": sp.output_tok_s if test == "serve" else sp.decode_tok_s,
+                "decode_tok_s": sp.output_tok_s if serve else sp.decode_tok_s,
                 "ttft_ms": sp.ttft_ms,
                 "tpot_ms": sp.tpot_ms,
                 "memory_gb": est.memory.total_gb,

@@ -156,6 +156,30 @@ def test_default_predictor_compares_like_for_like(db_engine, shared_llama, fixtu
     assert open_ended["prediction_note"].startswith("no prediction: max_concurrency not given")
 
 
+def test_default_predictor_keeps_serve_and_tg_rows_of_one_workload_apart():
+    # same hardware, model, format, engine and workload: a serve row's decode_tok_s is the serving
+    # throughput, a tg row's the decode rate; whichever comes first must not answer for the other
+    from advisor.estimate import estimate
+    from advisor.hardware import HardwareTarget
+    from advisor.models import default_models
+    from advisor.workload import Workload
+    from hardware_db.catalog import default_catalog
+
+    row = {"hardware_sku": "h100_sxm5_80gb", "format_id": "bf16", "model_id": "llama-3.1-8b", "engine": "vllm"}
+    row |= {"batch": 1, "input_len": 1, "output_len": 128, "gpus": 1}
+    speed = estimate(
+        default_models()["llama-3.1-8b"],
+        "bf16",
+        HardwareTarget.from_catalog(default_catalog(), "h100_sxm5_80gb"),
+        Workload(batch=1, input_len=1, output_len=128, gpus=1),
+        "vllm",
+    ).speed
+    assert speed.output_tok_s != pytest.approx(speed.decode_tok_s)  # else this test proves nothing
+    predict = compare.default_predictor()
+    assert predict({**row, "test": "serve"})["decode_tok_s"] == pytest.approx(speed.output_tok_s)
+    assert predict({**row, "test": "tg"})["decode_tok_s"] == pytest.approx(speed.decode_tok_s)
+
+
 def test_python_m_advisor_import_hands_over(tmp_path, monkeypatch, capsys, fixtures):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setattr(cli, "default_predictor", lambda: None)
