@@ -1,8 +1,8 @@
 """``python -m ui [streamlit options]``: warm the heavy imports and data, then serve app.py.
 
 Streamlit runs page scripts inside the server process, so modules imported and catalogs loaded
-here are already in memory when the first visitor arrives (first render well under 2 s instead
-of paying ~2 s of imports on the first request).
+here are already in memory when the first visitor arrives instead of being paid for by the first
+request (bench/RESULTS.md: first Advise render 1.94 s after start with the warm-up, 3.5 s without).
 """
 
 from __future__ import annotations
