@@ -1,6 +1,6 @@
 """Typed query parameters: parsed and checked at the boundary, with a message per bad value.
 
-Pure functions (no streamlit), so they are tested directly; pages call ``read_params``.
+Pure functions (no streamlit), so they are tested directly; pages call ``parse_params``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ class Param:
     choices: tuple[str, ...] = ()
     minimum: float | None = None
     maximum: float | None = None
-    help: str = ""
 
 
 def _closest(value: str, choices: tuple[str, ...]) -> str:
@@ -28,13 +27,11 @@ def _closest(value: str, choices: tuple[str, ...]) -> str:
     return f" Did you mean {', '.join(near)}?" if near else ""
 
 
-def parse_params(
-    raw: Mapping[str, str], spec: list[Param], *, allowed_extra: tuple[str, ...] = ()
-) -> tuple[dict[str, Any], list[str]]:
+def parse_params(raw: Mapping[str, str], spec: list[Param]) -> tuple[dict[str, Any], list[str]]:
     """Values for every parameter in ``spec`` (defaults where absent or bad) and the messages."""
     values: dict[str, Any] = {}
     errors: list[str] = []
-    known = {p.name for p in spec} | set(allowed_extra)
+    known = {p.name for p in spec}
     for key in sorted(set(raw) - known):
         errors.append(f"Unknown query parameter {key!r} was ignored (known: {', '.join(sorted(known))}).")
     for p in spec:
