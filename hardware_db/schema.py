@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -105,6 +106,17 @@ class SupportClaim(Sourced):
     notes: str = ""
 
 
+def _known_support_keys(v: dict[str, SupportClaim]) -> dict[str, SupportClaim]:
+    bad = sorted(set(v) - set(SUPPORT_KEYS))
+    if bad:
+        raise ValueError(f"unknown support keys {bad}; allowed: {list(SUPPORT_KEYS)}")
+    return v
+
+
+#: A support table (architecture or SKU): support key -> sourced claim; unknown keys are refused.
+SupportTable = Annotated[dict[str, SupportClaim], AfterValidator(_known_support_keys)]
+
+
 class Architecture(_Strict):
     schema_version: int
     id: str
@@ -115,15 +127,7 @@ class Architecture(_Strict):
     isa: str | None = None  # AMD gfx target, CPU ISA level, ...
     release_year: int
     notes: str = ""
-    support: dict[str, SupportClaim] = Field(default_factory=dict)
-
-    @field_validator("support")
-    @classmethod
-    def _keys(cls, v: dict[str, SupportClaim]) -> dict[str, SupportClaim]:
-        bad = sorted(set(v) - set(SUPPORT_KEYS))
-        if bad:
-            raise ValueError(f"unknown support keys {bad}; allowed: {list(SUPPORT_KEYS)}")
-        return v
+    support: SupportTable = Field(default_factory=dict)
 
     @field_validator("compute_capability")
     @classmethod
@@ -160,7 +164,7 @@ class Sku(_Strict):
     sparse_tflops: dict[str, float] = Field(default_factory=dict)  # 2:4 structured sparsity
     unpublished: dict[str, str] = Field(default_factory=dict)  # native format -> why no peak is given
     accumulate_note: str = ""  # GeForce FP32-accumulate caveat and the FP16-accumulate figure
-    support: dict[str, SupportClaim] = Field(default_factory=dict)  # overrides the architecture's
+    support: SupportTable = Field(default_factory=dict)  # overrides the architecture's
     source: str
     checked: dt.date
     field_sources: dict[str, FieldSource] = Field(default_factory=dict)  # per-field source override
@@ -172,14 +176,6 @@ class Sku(_Strict):
         bad = sorted(set(v) - {m.value for m in MathFormat})
         if bad:
             raise ValueError(f"unknown format keys {bad}; allowed: {[m.value for m in MathFormat]}")
-        return v
-
-    @field_validator("support")
-    @classmethod
-    def _keys(cls, v: dict[str, SupportClaim]) -> dict[str, SupportClaim]:
-        bad = sorted(set(v) - set(SUPPORT_KEYS))
-        if bad:
-            raise ValueError(f"unknown support keys {bad}; allowed: {list(SUPPORT_KEYS)}")
         return v
 
     @field_validator("source")

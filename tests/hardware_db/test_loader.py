@@ -91,3 +91,22 @@ def test_catalog_version_changes_with_the_data(data):
     before = _load(data).version
     _edit(data / "skus" / "nvidia" / "rtx_4080.toml", "tdp_w = 320", "tdp_w = 321")
     assert _load(data).version != before
+
+
+def test_unknown_support_key_in_an_architecture_names_the_file_and_key(data):
+    bad = data / "architectures" / "nvidia_ada.toml"
+    _edit(bad, "[support.fp16]", "[support.fp12]")
+    with pytest.raises(CatalogError, match=r"unknown support keys \['fp12'\]") as err:
+        _load(data)
+    assert str(bad) in str(err.value)
+
+
+def test_unknown_support_key_in_a_sku_names_the_file_and_key(data):
+    bad = data / "skus" / "nvidia" / "rtx_4080.toml"
+    bad.write_text(
+        bad.read_text()
+        + '\n[support.int3]\nlevel = "native"\nsource = "https://example.org/datasheet"\nchecked = 2026-11-27\n'
+    )
+    with pytest.raises(CatalogError, match=r"unknown support keys \['int3'\]") as err:
+        _load(data)
+    assert str(bad) in str(err.value)
