@@ -88,16 +88,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Sourced(_Strict):
-    source: str = Field(description="URL of the primary source (vendor datasheet or equally primary)")
-    checked: dt.date = Field(description="date the source was read")
+def _is_url(v: str) -> str:
+    if not v.startswith(("https://", "http://")):
+        raise ValueError(f"source must be a URL, got {v!r}")
+    return v
 
-    @field_validator("source")
-    @classmethod
-    def _url(cls, v: str) -> str:
-        if not v.startswith(("https://", "http://")):
-            raise ValueError(f"source must be a URL, got {v!r}")
-        return v
+
+#: A ``source`` field: the URL of the primary source.
+SourceUrl = Annotated[str, AfterValidator(_is_url)]
+
+
+class Sourced(_Strict):
+    source: SourceUrl = Field(description="URL of the primary source (vendor datasheet or equally primary)")
+    checked: dt.date = Field(description="date the source was read")
 
 
 class SupportClaim(Sourced):
@@ -165,7 +168,7 @@ class Sku(_Strict):
     unpublished: dict[str, str] = Field(default_factory=dict)  # native format -> why no peak is given
     accumulate_note: str = ""  # GeForce FP32-accumulate caveat and the FP16-accumulate figure
     support: SupportTable = Field(default_factory=dict)  # overrides the architecture's
-    source: str
+    source: SourceUrl
     checked: dt.date
     field_sources: dict[str, FieldSource] = Field(default_factory=dict)  # per-field source override
     notes: str = ""
@@ -176,13 +179,6 @@ class Sku(_Strict):
         bad = sorted(set(v) - {m.value for m in MathFormat})
         if bad:
             raise ValueError(f"unknown format keys {bad}; allowed: {[m.value for m in MathFormat]}")
-        return v
-
-    @field_validator("source")
-    @classmethod
-    def _url(cls, v: str) -> str:
-        if not v.startswith(("https://", "http://")):
-            raise ValueError(f"source must be a URL, got {v!r}")
         return v
 
     @model_validator(mode="after")

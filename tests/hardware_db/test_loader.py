@@ -110,3 +110,11 @@ def test_unknown_support_key_in_a_sku_names_the_file_and_key(data):
     with pytest.raises(CatalogError, match=r"unknown support keys \['int3'\]") as err:
         _load(data)
     assert str(bad) in str(err.value)
+
+
+def test_bad_sku_source_url_names_the_file(data):
+    bad = data / "skus" / "nvidia" / "rtx_4080.toml"
+    _edit(bad, 'source = "https://resources.nvidia.com', 'source = "resources.nvidia.com')
+    with pytest.raises(CatalogError, match="source must be a URL") as err:
+        _load(data)
+    assert str(bad) in str(err.value)
