@@ -8,10 +8,8 @@ and adds a flag. Lookups are cached: a 100,000-row file has a handful of distinc
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from advisor.formats import FormatId
 
@@ -185,44 +183,13 @@ def parse_test_name(text: str) -> TestShape | None:
 # ---------------------------------------------------------------- hardware
 
 
-def _sku_id_of(found: Any) -> str | None:
-    """``hardware_db.match.match_name`` may return an id, a SKU object, a (id, score) pair or None."""
-    if found is None:
-        return None
-    if isinstance(found, str):
-        return found or None
-    if isinstance(found, tuple | list):
-        return _sku_id_of(found[0]) if found else None
-    for attr in ("sku_id", "id", "sku"):
-        value = getattr(found, attr, None)
-        if value is not None:
-            return _sku_id_of(value)
-    return None
-
-
-@lru_cache(maxsize=1)
-def _catalog_names() -> dict[str, str]:
-    """Exact (case-insensitive) id / name / alias -> SKU id, used only when hardware_db.match is absent."""
-    from hardware_db.catalog import default_catalog
-
-    names: dict[str, str] = {}
-    for sku in default_catalog().skus.values():
-        for text in (sku.id, sku.name, *getattr(sku, "aliases", ())):
-            names[text.strip().lower()] = sku.id
-    return names
-
-
 @lru_cache(maxsize=4096)
 def match_hardware(text: str) -> str | None:
     """SKU id for a device name such as ``NVIDIA GeForce RTX 4080``; None if not in the catalog."""
+    from hardware_db.match import match_name
+
     text = text.strip()
-    if not text:
-        return None
-    try:
-        from hardware_db.match import match_name
-    except ImportError:
-        return _catalog_names().get(text.lower())
-    return _sku_id_of(match_name(text))
+    return match_name(text) if text else None
 
 
 def known_sku(sku_id: str) -> bool:
@@ -265,20 +232,17 @@ class ModelMatch:
 
 @lru_cache(maxsize=1)
 def _model_index() -> tuple[dict[str, tuple[str, float]], list[tuple[str, str, float]]]:
-    """(key -> (id, params_b), [(family key, id, params_b)]) from advisor.models.load_models()."""
-    try:
-        from advisor.models import load_models  # type: ignore[attr-defined]
-    except ImportError:
-        return {}, []
-    loaded = load_models()
-    specs: Iterable[Any] = loaded.values() if isinstance(loaded, dict) else loaded
+    """(key -> (id, params_b), [(family key, id, params_b)]) from the model catalog."""
+    from advisor.models import default_models
+
+    specs = default_models().values()
     keys: dict[str, tuple[str, float]] = {}
     families: list[tuple[str, str, float]] = []
     for spec in specs:
         value = (spec.id, float(spec.params_b))
         names = [spec.id, spec.name]
-        names += [r.repo for r in getattr(spec, "releases", ())]
-        source = getattr(spec, "source", "") or ""
+        names += [r.repo for r in spec.releases]
+        source = spec.source
         m = re.search(r"huggingface\.co/([^/\s]+/[^/\s#?]+)", source)
         if m:
             names.append(m.group(1))
@@ -293,18 +257,16 @@ def _model_index() -> tuple[dict[str, tuple[str, float]], list[tuple[str, str, f
 @lru_cache(maxsize=256)
 def native_dtype(model_id: str) -> str | None:
     """The format a catalog model's weights are published in (``bf16`` for most), if it is a format id."""
-    try:
-        from advisor.models import load_models  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    spec = load_models().get(model_id)
-    value = getattr(spec, "native_dtype", None) if spec is not None else None
+    from advisor.models import default_models
+
+    spec = default_models().get(model_id)
+    value = spec.native_dtype if spec is not None else None
     return value if value in FORMAT_IDS else None
 
 
 def reset_caches() -> None:
     """Forget cached catalog lookups (tests that swap the catalog call this)."""
-    for fn in (_model_index, _catalog_names, match_hardware, match_model, match_format, native_dtype):
+    for fn in (_model_index, match_hardware, match_model, match_format, native_dtype):
         fn.cache_clear()
 
 
