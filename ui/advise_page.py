@@ -386,9 +386,11 @@ def _share(snapshot: dict) -> None:
     cols[0].download_button("Markdown", to_markdown(preview), "format-advisor.md", "text/markdown", key="dl_md")
     cols[1].download_button("CSV", to_csv(preview), "format-advisor.csv", "text/csv", key="dl_csv")
     cols[2].download_button("JSON", to_json(preview), "format-advisor.json", "application/json", key="dl_json")
-    if cols[3].button("Prepare HTML (with charts)", key="dl_html_prepare"):
-        st.session_state["html_export"] = to_html(preview, report_figures(snapshot))
-    if st.session_state.get("html_export"):
-        cols[3].download_button(
-            "Download HTML", st.session_state["html_export"], "format-advisor.html", "text/html", key="dl_html"
-        )
+    # Built on click only (plotly.js inlined, several MB), always from the snapshot on screen.
+    cols[3].download_button(
+        "HTML (with charts)",
+        lambda: to_html(preview, report_figures(snapshot)),
+        "format-advisor.html",
+        "text/html",
+        key="dl_html",
+    )

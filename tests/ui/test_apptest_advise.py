@@ -179,3 +179,15 @@ def test_a_stored_probe_report_that_no_longer_parses_is_a_message(monkeypatch, s
     assert not at.exception, at.exception
     assert at.selectbox(key="a_probe").value == "c" * 32
     assert "cannot be read" in at.error[0].value and not at.dataframe  # no ranking from a report it can't read
+
+
+def test_html_export_is_built_on_click_from_the_snapshot_on_screen(monkeypatch, sqlite_url):
+    """No 'prepare' step whose result outlives a change of inputs: one deferred download, nothing kept in the session."""
+    at = _run(monkeypatch, sqlite_url, hw="h100_sxm5_80gb", model="llama-3.1-8b")
+    assert not at.exception
+    buttons = {b.proto.label: b.proto for b in at.get("download_button")}
+    assert set(buttons) == {"Markdown", "CSV", "JSON", "HTML (with charts)"}
+    assert buttons["HTML (with charts)"].HasField("deferred_file_id") and buttons["HTML (with charts)"].url == ""
+    assert all(buttons[k].url for k in ("Markdown", "CSV", "JSON"))
+    assert not [b for b in at.button if "HTML" in b.label]
+    assert "html_export" not in at.session_state
