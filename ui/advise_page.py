@@ -27,6 +27,7 @@ from reports.snapshot import TABLE_COLUMNS, build_snapshot
 from store.migrate import probe_reports_token, results_token
 from ui.format import md_text, support_badge
 from ui.params import Param, parse_params
+from ui.probe_page import SESSION_HARDWARE_KEY
 from ui.resources import catalog, db_engine
 
 CUSTOM = "custom"
@@ -148,9 +149,8 @@ def _hardware_inputs() -> tuple[HardwareTarget | None, dict]:
         ids = [r["id"] for r in reports]
         labels = {r["id"]: r["label"] for r in reports}
         if st.session_state.get("a_probe") not in ids:
-            st.session_state["a_probe"] = st.session_state.get("hardware_probe_id") or ids[0]
-            if st.session_state["a_probe"] not in ids:
-                st.session_state["a_probe"] = ids[0]
+            picked = st.session_state.get(SESSION_HARDWARE_KEY)  # chosen on the Probe page
+            st.session_state["a_probe"] = picked if picked in ids else ids[0]
         rid = st.selectbox("Probe report", ids, format_func=labels.get, key="a_probe")
         device = st.number_input("Device index in the report (0 = first)", 0, 64, key="a_device")
         target = _probe_target(rid, int(device))

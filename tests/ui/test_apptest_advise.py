@@ -191,3 +191,20 @@ def test_html_export_is_built_on_click_from_the_snapshot_on_screen(monkeypatch, 
     assert all(buttons[k].url for k in ("Markdown", "CSV", "JSON"))
     assert not [b for b in at.button if "HTML" in b.label]
     assert "html_export" not in at.session_state
+
+
+def test_advise_opens_the_probe_report_picked_on_the_probe_page(monkeypatch, sqlite_url):
+    from probes.report import load_report
+    from probes.store import save_report
+
+    engine = create_db_engine(sqlite_url)
+    report = load_report((REPO / "tests" / "fixtures" / "probes" / "zen4_cpu_bench.json").read_text())
+    save_report(report, "upload", label="first", engine=engine)
+    picked = save_report(report, "upload", label="picked", engine=engine)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["probe"] = "gone" * 8  # a link to a report that is not stored
+    at.session_state["hardware_probe_id"] = picked
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="a_probe").value == picked
