@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, inspect, select
 
 from hardware_db.catalog import Catalog, default_catalog
 from hardware_db.schema import SCHEMA_VERSION, SUPPORT_KEYS
@@ -11,7 +11,9 @@ from store.db import session_factory
 
 
 def stored_catalog_version(engine: Engine) -> str | None:
-    CatalogBase.metadata.create_all(engine, checkfirst=True)
+    """The catalog version the database holds; None before the first ``sync_catalog`` (a read never creates tables)."""
+    if not inspect(engine).has_table(CatalogMeta.__tablename__):
+        return None
     with session_factory(engine)() as session:
         row = session.get(CatalogMeta, "catalog_version")
         return row.value if row else None

@@ -162,3 +162,13 @@ def test_probe_reports_token_changes_when_a_report_is_stored(db_engine):
         s.add(ProbeReportRecord(id="b" * 32, label="", origin="upload", hostname="h", schema_version=1, report={}))
     after = probe_reports_token(db_engine)
     assert before[0] == 0 and after[0] == 1 and after[1] != before[1]
+
+
+def test_stored_catalog_version_of_a_fresh_database_is_none_and_creates_nothing(tmp_path):
+    from sqlalchemy import inspect
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    assert stored_catalog_version(engine) is None
+    assert inspect(engine).get_table_names() == []  # reading the status is not a migration
+    prepare_database(engine)
+    assert stored_catalog_version(engine) == default_catalog().version
