@@ -75,6 +75,27 @@ def test_evaluate_passes_and_fails_on_the_eighty_percent_line():
     assert "| fp8_e4m3 probe >= 80% of sweep best | FAIL |" in md
 
 
+def test_sweep_calls_run_on_this_torch_build():
+    # the sweep's own torch calls (every layout and scale option) must be valid for the pinned torch API
+    torch = pytest.importorskip("torch")
+    gc = _module()
+    ran = []
+
+    def once(torch, device, fn, flops, deadline):  # one call instead of timed samples: the calls are under test
+        ran.append(tuple(fn().shape))
+        return 1.0
+
+    gc._time = once
+    points = gc.sweep(torch, "cpu", ((64, 32, 128),), 60.0, lambda _msg: None)
+    assert set(ran) == {(64, 32)}
+    failed = [(p.fmt, p.layout, p.error) for p in points if p.tflops is None]
+    assert not failed
+    layouts = {(p.fmt, p.layout) for p in points}
+    assert len(layouts) == len(points) == 4 + 5 + 2  # bf16: 4 layouts, fp8: 4 tensor-wise + 1 row-wise, int8: 2
+    assert ("fp8_e4m3", "row-wise scales, bfloat16 out, fast_accum=True") in layouts
+    assert all((p.m, p.n, p.k) == (64, 32, 128) for p in points)
+
+
 @pytest.mark.gpu
 def test_gpu_check_on_this_gpu(tmp_path):
     torch = pytest.importorskip("torch")
