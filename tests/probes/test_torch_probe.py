@@ -79,6 +79,16 @@ def test_fp8_e5m2_pairs_with_an_e4m3_right_hand_side(monkeypatch):
     assert seen["dtypes"] == (torch.float8_e4m3fn, torch.float8_e4m3fn)
 
 
+@pytest.mark.parametrize("fmt", [f for f in ProbeFormat if f != ProbeFormat.FP4])
+def test_gpu_variants_build_and_compute_exactly_with_cpu_tensors(fmt):
+    # the calls the probe makes on a CUDA device ("nt", "fast_accum"...), run here on CPU tensors
+    a32 = torch.randint(-2, 3, (128, 128), dtype=torch.float32)
+    b32 = torch.randint(-2, 3, (128, 128), dtype=torch.float32)
+    for variant in torch_probe.variants(fmt, "cuda:0"):
+        mm = torch_probe.make_matmul(torch, fmt, "cpu", 128, 128, 128, variant, a32=a32, b32=b32)
+        assert torch.equal(mm.run().float(), a32 @ b32), (fmt, variant)
+
+
 def test_torch_info_on_cpu_build():
     info = torch_probe.collect_torch(torch)
     assert info.status == "ok"
