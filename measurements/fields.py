@@ -73,6 +73,8 @@ def get_str(rec: dict[str, Any], column: str, *, required: bool = False) -> str:
         if required:
             raise FieldError(column, "required value is missing")
         return ""
+    if isinstance(value, dict | list):  # JSON structure where a text value belongs
+        raise FieldError(column, f"expected text, got a JSON {'object' if isinstance(value, dict) else 'list'}")
     return str(value).strip()
 
 
@@ -82,7 +84,10 @@ def get_datetime(rec: dict[str, Any], column: str) -> dt.datetime | None:
     if is_blank(value):
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return dt.datetime.fromtimestamp(float(value), dt.UTC)
+        try:
+            return dt.datetime.fromtimestamp(float(value), dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            raise FieldError(column, f"Unix time {_show(value)} is out of range") from None
     text = str(value).strip()
     parsed: dt.datetime | None = None
     try:

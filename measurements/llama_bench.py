@@ -155,7 +155,10 @@ def normalize(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
         raise FieldError("n_prompt", "n_prompt and n_gen are both 0: neither a prompt (pp) nor a generation (tg) test")
     stddev = get_float(rec, "stddev_ts")
     key = ("llama_bench", *(rec.get(k) for k in _IDENTITY_KEYS))
-    ident = ctx.cache.get(key)
+    try:
+        ident = ctx.cache.get(key)
+    except TypeError:  # a JSON list/object in an identity field: not memoizable, _identity names the field
+        ident = _identity(rec, ctx)
     if ident is None:
         ident = ctx.cache[key] = _identity(rec, ctx)
     row = NormalizedRow(

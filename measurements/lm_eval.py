@@ -45,6 +45,10 @@ def parse(text: str, source_format: str) -> ParsedFile:
         raise UnreadableFile("expected an lm-eval results JSON with a 'results' object")
     out = ParsedFile(source_format)
     config = data.get("config") or {}
+    n_shot = data.get("n-shot") or {}
+    for name, value in (("config", config), ("n-shot", n_shot)):
+        if not isinstance(value, dict):
+            raise UnreadableFile(f"lm-eval results JSON: '{name}' must be an object, found {type(value).__name__}")
     args = parse_model_args(config.get("model_args"))
     model = args.get("pretrained") or args.get("model") or str(data.get("model_name") or "")
     common = {
@@ -76,7 +80,7 @@ def parse(text: str, source_format: str) -> ParsedFile:
                         "filter": filt,
                         "value": value,
                         "stderr": stderr,
-                        "n_shot": (data.get("n-shot") or {}).get(task),
+                        "n_shot": n_shot.get(task),
                     },
                 )
             )

@@ -217,3 +217,20 @@ def test_markdown_build_footer_gives_the_engine_version(db_engine, fixtures):
     assert result.imported == 4
     assert {r.engine_version for r in result.rows} == {"b5163 (8cf427ff)"}
     assert "build_commit" not in result.rows[0].extra
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        ("gpu_info", ["RTX 4080"], "expected text, got a JSON list"),
+        ("build_commit", {"sha": "8cf427ff"}, "expected text, got a JSON object"),
+        ("model_n_params", [1], "expected a number, got '[1]'"),
+        ("test_time", 1e308, "Unix time '1e+308' is out of range"),
+    ],
+)
+def test_json_structures_in_scalar_fields_are_rejected_by_name(db_engine, shared_llama, column, value, reason):
+    data = json.loads((shared_llama / "rtx4080_b5163.json").read_text())
+    data[1][column] = value
+    result = import_file(json.dumps(data).encode(), "odd.json", engine=db_engine)
+    assert result.imported == 1
+    assert [r.to_dict() for r in result.rejected] == [{"row": 2, "column": column, "reason": reason}]

@@ -135,3 +135,12 @@ def test_vllm_json_array_keeps_objects_and_rejects_the_rest_by_position():
     assert [(r.row, r.reason) for r in parsed.rejections] == [(2, "expected a JSON object, found int")]
     with pytest.raises(UnreadableFile, match="no benchmark results"):
         parse("[]", "vllm_serve_json")
+
+
+@pytest.mark.parametrize(("key", "value", "found"), [("config", "hf", "str"), ("n-shot", [5], "list")])
+def test_lm_eval_sections_of_the_wrong_shape_get_a_message(db_engine, fixtures, key, value, found):
+    data = json.loads((fixtures / "lm_eval_ghost8b_gsm8k.json").read_text())
+    data[key] = value
+    result = import_file(json.dumps(data).encode(), "lm.json", engine=db_engine)
+    assert (result.imported, result.upload_id) == (0, None)
+    assert result.message == f"lm-eval results JSON: '{key}' must be an object, found {found}"
