@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -17,7 +16,7 @@ SUPPORT_COLORS = {
 SUPPORT_ORDER = ["unsupported", "unknown", "emulated", "weight_only", "native"]
 
 
-def pareto(ranking: list[dict[str, Any]], *, speed_key: str = "decode_tok_s", title: str = "") -> go.Figure:
+def pareto(ranking: list[dict[str, Any]], *, speed_key: str = "decode_tok_s") -> go.Figure:
     """Speed vs memory, coloured by support level, marker size by quality risk (bigger = riskier)."""
     fig = go.Figure()
     for level in SUPPORT_COLORS:
@@ -45,7 +44,7 @@ def pareto(ranking: list[dict[str, Any]], *, speed_key: str = "decode_tok_s", ti
             )
         )
     fig.update_layout(
-        title=title or f"{speed_key.replace('_', ' ')} vs memory (marker size = quality risk, x = does not fit)",
+        title=f"{speed_key.replace('_', ' ')} vs memory (marker size = quality risk, x = does not fit)",
         xaxis_title="memory (GB)",
         yaxis_title=speed_key.replace("_", " "),
         legend_title="support",
@@ -203,7 +202,3 @@ def measured_vs_predicted(rows: list[dict[str, Any]], *, metric: str = "decode_t
         height=420,
     )
     return fig
-
-
-def finite(x: Any) -> bool:
-    return isinstance(x, int | float) and math.isfinite(x)
