@@ -48,3 +48,24 @@ def test_server_memory_is_read_from_proc():
     me = bench.rss_mb(os.getpid())
     assert 10 < me < 100_000
     assert bench.server_pid(1) is None  # no server on port 1
+
+
+def _load_advise_ws():
+    _load_advise()  # load_advise_ws imports its /proc readers from it
+    spec = importlib.util.spec_from_file_location("load_advise_ws", REPO / "bench" / "load_advise_ws.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["load_advise_ws"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_ten_protocol_sessions_every_update_shows_its_heading():
+    """bench/load_advise_ws.py shortened: 10 websocket sessions x 10 s, no browser; every rerun must
+    finish and show the heading for the GPU count it asked for (the bench counts a wrong one as an error)."""
+    bench = _load_advise_ws()
+    (one, ten) = bench.measure([1, 10], seconds=10)
+    for phase in (one, ten):
+        assert phase.errors == [], phase.errors
+        assert len(phase.latencies_s) >= 2 * phase.sessions, (phase.sessions, len(phase.latencies_s))
+    assert ten.rss_end_mb - one.rss_before_mb < 200, (one.rss_before_mb, ten.rss_end_mb)  # no runaway growth
