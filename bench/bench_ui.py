@@ -24,11 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
-
-def _pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+from load_advise import percentile  # noqa: E402
 
 
 def first_render(visits: int) -> dict[str, list[float]]:
@@ -103,7 +101,7 @@ def main() -> None:
     a, t = upd["advise_update"], upd["trivial_update"]
     print(
         f"| Advise update, server-side (AppTest rerun after changing batch) | {len(a)} | {statistics.median(a):.3f} | "
-        f"{_pct(a, 0.95):.3f} | {max(a):.3f} | one-line script rerun, median {statistics.median(t):.3f} s | "
+        f"{percentile(a, 0.95):.3f} | {max(a):.3f} | one-line script rerun, median {statistics.median(t):.3f} s | "
         f"{statistics.median(a) / statistics.median(t):.1f}x |"
     )
     about = statistics.median(ren["about"])
@@ -111,7 +109,7 @@ def main() -> None:
         v = ren[key]
         print(
             f"| Advise first render in Chromium, {label} (goto -> ranking visible) | {len(v)} | "
-            f"{statistics.median(v):.3f} | {_pct(v, 0.95):.3f} | {max(v):.3f} | About page render, median "
+            f"{statistics.median(v):.3f} | {percentile(v, 0.95):.3f} | {max(v):.3f} | About page render, median "
             f"{about:.3f} s | {statistics.median(v) / about:.2f}x |"
         )
 

@@ -45,6 +45,14 @@ MAX_UPDATES_PER_SESSION = 10_000
 PAGE_LOAD_TIMEOUT_MS = 120_000
 
 
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..1); nan for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
 @dataclass
 class PhaseResult:
     contexts: int
@@ -63,10 +71,7 @@ class PhaseResult:
         return len(self.latencies_s)
 
     def pct(self, q: float) -> float:
-        if not self.latencies_s:
-            return float("nan")
-        values = sorted(self.latencies_s)
-        return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
+        return percentile(self.latencies_s, q)
 
     def as_row(self) -> dict:
         return {
@@ -266,13 +271,6 @@ def measure(phases: list[int], seconds: float, update_timeout_s: float = 30.0) -
         return [asyncio.run(run_phase(base, pid, n, seconds, update_timeout_s)) for n in phases]
 
 
-def _q(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def table(results: list[PhaseResult]) -> str:
     lines = [
         "| sessions | seconds | updates | errors | p50 update s | p95 update s | max s | updates/s "
@@ -284,7 +282,7 @@ def table(results: list[PhaseResult]) -> str:
         lines.append(
             f"| {r.contexts} | {r.seconds:g} | {r.updates} | {len(r.errors)} | {r.pct(0.5):.2f} | {r.pct(0.95):.2f} | "
             f"{max(r.latencies_s, default=float('nan')):.2f} | {r.updates / r.seconds:.1f} | "
-            f"{_q(r.server_run_s, 0.5):.3f} / {_q(r.server_run_s, 0.95):.3f} ({len(r.server_run_s)}) | "
+            f"{percentile(r.server_run_s, 0.5):.3f} / {percentile(r.server_run_s, 0.95):.3f} ({len(r.server_run_s)}) | "
             f"{r.server_cpu_s:.1f} ({r.server_cpu_s / r.seconds:.0%}) | {r.rss_before_mb:.0f} | "
             f"{r.rss_end_mb:.0f} | {r.rss_after_close_mb:.0f} |"
         )

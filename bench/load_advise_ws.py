@@ -25,7 +25,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -33,28 +32,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from load_advise import cpu_s, rss_mb, server_pid  # noqa: E402  (same /proc readers)
+from load_advise import PhaseResult, cpu_s, rss_mb, server_pid  # noqa: E402  (same results and /proc readers)
 
 QUERY = "hw=h100_sxm5_80gb&model=llama-3.1-70b"
 HEADING = "#### Llama 3.1 70B on {n}x NVIDIA H100 SXM5 80GB"
 GPUS_LABEL = "GPUs (tensor parallel)"
 GPU_CYCLE = (2, 4, 8, 1)
-
-
-@dataclass
-class Phase:
-    sessions: int
-    seconds: float
-    latencies_s: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    rss_before_mb: float = 0.0
-    rss_end_mb: float = 0.0
-    rss_after_mb: float = 0.0
-    server_cpu_s: float = 0.0
-
-    def q(self, p: float) -> float:
-        v = sorted(self.latencies_s)
-        return v[min(len(v) - 1, round(p * (len(v) - 1)))] if v else float("nan")
 
 
 def _widget_state(el):
@@ -112,7 +95,7 @@ async def _rerun(ws, widgets: dict[str, object]) -> tuple[float, list[str], dict
             return time.perf_counter() - start, texts, states, ids
 
 
-async def _session(base: str, deadline: float, phase: Phase) -> None:
+async def _session(base: str, deadline: float, phase: PhaseResult) -> None:
     import websockets
 
     url = base.replace("http://", "ws://") + "/_stcore/stream"
@@ -136,8 +119,8 @@ async def _session(base: str, deadline: float, phase: Phase) -> None:
         phase.errors.append(f"{type(exc).__name__}: {str(exc)[:160]}")
 
 
-async def _phase(base: str, pid: int | None, sessions: int, seconds: float) -> Phase:
-    phase = Phase(sessions, seconds)
+async def _phase(base: str, pid: int | None, sessions: int, seconds: float) -> PhaseResult:
+    phase = PhaseResult(contexts=sessions, seconds=seconds)
     phase.rss_before_mb = rss_mb(pid) if pid else float("nan")
     cpu0 = cpu_s(pid) if pid else float("nan")
     deadline = time.monotonic() + seconds
@@ -145,11 +128,11 @@ async def _phase(base: str, pid: int | None, sessions: int, seconds: float) -> P
     phase.server_cpu_s = (cpu_s(pid) if pid else float("nan")) - cpu0
     phase.rss_end_mb = rss_mb(pid) if pid else float("nan")
     await asyncio.sleep(5)
-    phase.rss_after_mb = rss_mb(pid) if pid else float("nan")
+    phase.rss_after_close_mb = rss_mb(pid) if pid else float("nan")
     return phase
 
 
-def measure(phases: list[int], seconds: float) -> list[Phase]:
+def measure(phases: list[int], seconds: float) -> list[PhaseResult]:
     from tests.ui.server import running_app
 
     with tempfile.TemporaryDirectory() as tmp, running_app(f"sqlite:///{tmp}/load.db") as base:
@@ -176,16 +159,16 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
-            f"| {r.sessions} | {r.seconds:g} | {len(r.latencies_s)} | {len(r.errors)} | {r.q(0.5):.3f} | "
-            f"{r.q(0.95):.3f} | {max(r.latencies_s, default=float('nan')):.3f} | "
-            f"{len(r.latencies_s) / r.seconds:.1f} | {r.server_cpu_s:.1f} s ({r.server_cpu_s / r.seconds:.0%}) | "
-            f"{r.rss_before_mb:.0f} / {r.rss_end_mb:.0f} / {r.rss_after_mb:.0f} |"
+            f"| {r.contexts} | {r.seconds:g} | {r.updates} | {len(r.errors)} | {r.pct(0.5):.3f} | "
+            f"{r.pct(0.95):.3f} | {max(r.latencies_s, default=float('nan')):.3f} | "
+            f"{r.updates / r.seconds:.1f} | {r.server_cpu_s:.1f} s ({r.server_cpu_s / r.seconds:.0%}) | "
+            f"{r.rss_before_mb:.0f} / {r.rss_end_mb:.0f} / {r.rss_after_close_mb:.0f} |"
         )
     for r in results:
         for e in sorted(set(r.errors))[:5]:
-            print(f"  {r.sessions} sessions, error: {e}")
+            print(f"  {r.contexts} sessions, error: {e}")
         if r.latencies_s:
-            print(f"  {r.sessions} sessions: mean update {statistics.mean(r.latencies_s):.3f} s")
+            print(f"  {r.contexts} sessions: mean update {statistics.mean(r.latencies_s):.3f} s")
     print(f"\ncommand: .venv/bin/python bench/load_advise_ws.py {' '.join(argv if argv is not None else sys.argv[1:])}")
     return 1 if any(r.errors for r in results) else 0
 
