@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 HOST ?= 127.0.0.1
 
-.PHONY: run test db lint clean-venv
+.PHONY: run test test-all db lint clean-venv
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,17 @@ run: db
 	$(PY) -m ui --server.address $(HOST) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
+# The fast suite (unit, property, data-lint, AppTest; SQLite, and PostgreSQL when TEST_POSTGRES_URL is set) on both
+# cores; the slow, browser and fault tests run in `make test-all`, which CI runs (.ci/run).
+FAST := -m "not gpu and not slow and not browser" -n 2
+
 test: $(VENV)/.dev-installed db
 	$(PY) -m ruff check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(FAST) $(PYTEST_ARGS)
+
+test-all: $(VENV)/.dev-installed db
+	$(PY) -m ruff check .
+	$(PY) -m pytest -m "not gpu" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .

@@ -1,4 +1,6 @@
-"""Command line: ``python -m advisor (recommend | estimate | list | import) ...``; exit 2 on unknown ids."""
+"""Command line: ``python -m advisor (recommend | estimate | list) ...``; exit 2 on unknown ids.
+
+Importing measured results needs the database: ``python -m measurements import FILE``."""
 
 from __future__ import annotations
 
@@ -20,9 +22,9 @@ class UsageError(Exception):
 
 
 def _catalog():
-    from hardware_db.catalog import default_catalog
+    from advisor.context import default_context
 
-    return default_catalog()
+    return default_context().catalog
 
 
 def _target(sku: str, memory_gb: float | None, free_memory_gb: float | None) -> HardwareTarget:
@@ -222,12 +224,6 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_import(argv: list[str]) -> int:
-    from measurements.cli import main  # lazy: keeps sqlalchemy out of the advisor's imports
-
-    return int(main(argv) or 0)
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m advisor", description="Format Advisor engine")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -256,14 +252,16 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="list hardware, models or formats")
     ls.add_argument("what", choices=["hardware", "models", "formats"])
     ls.add_argument("--json", action="store_true")
-    sub.add_parser("import", help="import measured results (delegates to measurements.cli)", add_help=False)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "import":
-        return _cmd_import(argv[1:])
+        print(
+            "error: importing results is `python -m measurements import FILE` (it needs the database)", file=sys.stderr
+        )
+        return 2
     args = build_parser().parse_args(argv)
     try:
         if args.cmd == "recommend":

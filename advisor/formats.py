@@ -7,10 +7,11 @@ and validates the data file once; ``get_format(id)`` looks one up with a "did yo
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 
 from hardware_db.schema import SUPPORT_KEYS, MathFormat
@@ -18,41 +19,13 @@ from hardware_db.schema import SUPPORT_KEYS, MathFormat
 FORMATS_FILE = Path(__file__).resolve().parent / "data" / "formats.toml"
 
 
-class FormatId(StrEnum):
-    BF16 = "bf16"
-    FP16 = "fp16"
-    FP8_W8A8 = "fp8_w8a8"
-    FP8_W8A8_BLOCK = "fp8_w8a8_block"
-    FP8_W8A16 = "fp8_w8a16"
-    INT8_W8A8 = "int8_w8a8"
-    INT8_W8A16 = "int8_w8a16"
-    INT4_AWQ_W4A16 = "int4_awq_w4a16"
-    INT4_GPTQ_W4A16 = "int4_gptq_w4a16"
-    INT4_W4A8_FP8 = "int4_w4a8_fp8"
-    INT4_W4A8_INT8 = "int4_w4a8_int8"
-    NVFP4_W4A4 = "nvfp4_w4a4"
-    NVFP4_W4A16 = "nvfp4_w4a16"
-    MXFP4_W4A4 = "mxfp4_w4a4"
-    MXFP4_W4A16 = "mxfp4_w4a16"
-    MXFP6_W6A6 = "mxfp6_w6a6"
-    MXFP8_W8A8 = "mxfp8_w8a8"
-    INT3_GPTQ_W3A16 = "int3_gptq_w3a16"
-    AQLM_2BIT = "aqlm_2bit"
-    QUIP_SHARP_2BIT = "quip_sharp_2bit"
-    BNB_NF4 = "bnb_nf4"
-    BNB_INT8 = "bnb_int8"
-    GGUF_Q8_0 = "gguf_q8_0"
-    GGUF_Q6_K = "gguf_q6_k"
-    GGUF_Q5_K_M = "gguf_q5_k_m"
-    GGUF_Q4_K_M = "gguf_q4_k_m"
-    GGUF_Q3_K_M = "gguf_q3_k_m"
-    GGUF_Q2_K = "gguf_q2_k"
-    GGUF_IQ2_XXS = "gguf_iq2_xxs"
-    GGUF_IQ4_XS = "gguf_iq4_xs"
-    MLX_4BIT = "mlx_4bit"
-    KV_FP8 = "kv_fp8"
-    KV_INT8 = "kv_int8"
-    KV_NVFP4 = "kv_nvfp4"
+def _format_ids(path: Path = FORMATS_FILE) -> list[str]:
+    with path.open("rb") as fh:
+        return sorted(tomllib.load(fh).get("formats", {}))
+
+
+#: One token per format, derived from the data file (its table names are the one source of truth).
+FormatId = StrEnum("FormatId", {fid.upper(): fid for fid in _format_ids()})
 
 
 class FormatKind(StrEnum):
@@ -98,6 +71,9 @@ class Format:
     accuracy_level: str | None = None
     quality_source: str = ""
     notes: str = ""
+    aliases: tuple[str, ...] = ()  # labels benchmark tools print for it ("Q4_K - Medium", "awq_marlin")
+    name_patterns: tuple[str, ...] = ()  # regexes that find it in a checkpoint or file name ("-awq", "q4_k_m")
+    finetune_base: bool = False  # a QLoRA-style fine-tune can train adapters on a base stored in this format
 
     @property
     def is_weight_only(self) -> bool:
@@ -121,6 +97,9 @@ _ALLOWED = set(_REQUIRED) | {
     "accuracy_level",
     "quality_source",
     "notes",
+    "aliases",
+    "name_patterns",
+    "finetune_base",
 }
 
 
@@ -176,7 +155,19 @@ def _parse(fid: str, raw: dict, path: Path) -> Format:
         accuracy_level=level,
         quality_source=raw.get("quality_source", ""),
         notes=raw.get("notes", ""),
+        aliases=tuple(str(a) for a in raw.get("aliases", ())),
+        name_patterns=_patterns(raw.get("name_patterns", ()), where),
+        finetune_base=bool(raw.get("finetune_base", False)),
     )
+
+
+def _patterns(values: list, where: str) -> tuple[str, ...]:
+    for v in values:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise FormatError(f"{where}: name_patterns {v!r} is not a valid regex: {exc}") from exc
+    return tuple(values)
 
 
 def load_formats(path: Path = FORMATS_FILE) -> dict[str, Format]:
@@ -184,19 +175,14 @@ def load_formats(path: Path = FORMATS_FILE) -> dict[str, Format]:
     with path.open("rb") as fh:
         data = tomllib.load(fh)
     table = data.get("formats", {})
-    formats = {fid: _parse(fid, raw, path) for fid, raw in sorted(table.items())}
-    if path == FORMATS_FILE:
-        known = {f.value for f in FormatId}
-        missing, unknown = sorted(known - set(formats)), sorted(set(formats) - known)
-        if missing or unknown:
-            raise FormatError(f"{path}: FormatId and data disagree: missing {missing}, not in FormatId {unknown}")
-    return formats
+    return {fid: _parse(fid, raw, path) for fid, raw in sorted(table.items())}
 
 
-@lru_cache(maxsize=1)
-def default_formats() -> dict[str, Format]:
-    """The shipped formats, loaded once per process (treat as read-only)."""
-    return load_formats()
+def default_formats() -> Mapping[str, Format]:
+    """The shipped formats (``advisor.context.default_context().formats``)."""
+    from advisor.context import default_context
+
+    return default_context().formats
 
 
 def closest(name: str, valid: list[str] | tuple[str, ...], n: int = 3) -> list[str]:
@@ -204,7 +190,7 @@ def closest(name: str, valid: list[str] | tuple[str, ...], n: int = 3) -> list[s
     return difflib.get_close_matches(name, list(valid), n=n, cutoff=0.4)
 
 
-def get_format(format_id: str, formats: dict[str, Format] | None = None) -> Format:
+def get_format(format_id: str, formats: Mapping[str, Format] | None = None) -> Format:
     table = formats if formats is not None else default_formats()
     try:
         return table[format_id]
@@ -215,6 +201,6 @@ def get_format(format_id: str, formats: dict[str, Format] | None = None) -> Form
         ) from None
 
 
-def weight_formats(formats: dict[str, Format] | None = None) -> list[Format]:
+def weight_formats(formats: Mapping[str, Format] | None = None) -> list[Format]:
     table = formats if formats is not None else default_formats()
     return [f for f in table.values() if f.kind is FormatKind.WEIGHTS]

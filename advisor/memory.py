@@ -22,6 +22,8 @@ from advisor.formats import Format, FormatKind, get_format
 from advisor.models import kv_bytes_per_token
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from advisor.hardware import HardwareTarget
     from advisor.models import ModelSpec
     from advisor.workload import Workload
@@ -91,7 +93,7 @@ def weight_bytes(model: ModelSpec, fmt: Format) -> float:
     return quantized * fmt.bytes_per_weight + high * SIXTEEN_BIT_BYTES
 
 
-def kv_element_bytes(kv_format: str | None, formats: dict[str, Format] | None = None) -> float:
+def kv_element_bytes(kv_format: str | None, formats: Mapping[str, Format]) -> float:
     if kv_format is None:
         return SIXTEEN_BIT_BYTES
     f = get_format(kv_format, formats)
@@ -158,7 +160,7 @@ def estimate_memory(
     hardware: HardwareTarget | None = None,
     *,
     finetune: bool = False,
-    formats: dict[str, Format] | None = None,
+    formats: Mapping[str, Format],
 ) -> MemoryEstimate:
     """Memory for serving (or QLoRA fine-tuning with ``finetune=True``) on ``workload.gpus`` devices."""
     f = fmt if isinstance(fmt, Format) else get_format(fmt, formats)

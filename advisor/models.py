@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from functools import lru_cache
 from pathlib import Path
 
 MODELS_DIR = Path(__file__).resolve().parent / "data" / "models"
@@ -71,6 +71,7 @@ class ModelSpec:
     qk_nope_head_dim: int | None = None  # MLA: per-head query/key width without RoPE
     v_head_dim: int | None = None  # MLA: per-head value width
     hf_repo: str = ""  # "meta-llama/Llama-3.1-8B-Instruct"
+    aliases: tuple[str, ...] = ()  # other names benchmark files use ("Llama 3.3 70B", "llama3.3:70b")
     notes: str = ""
 
     @property
@@ -175,6 +176,7 @@ def spec_from_dict(raw: dict, origin: str = "<dict>") -> ModelSpec:
         releases.append(QuantizedRelease(**rel))
     raw["checked"] = _iso(raw["checked"])
     raw.setdefault("active_params_b", raw["params_b"])
+    raw["aliases"] = tuple(str(a) for a in raw.get("aliases", ()))
     spec = ModelSpec(**raw, releases=tuple(releases))
     problems = validate_spec(spec)
     if problems:
@@ -201,15 +203,20 @@ def load_models(data_dir: Path = MODELS_DIR) -> dict[str, ModelSpec]:
     return models
 
 
-@lru_cache(maxsize=1)
-def default_models() -> dict[str, ModelSpec]:
-    """The shipped model catalog, loaded once per process."""
-    return load_models()
+def default_models() -> Mapping[str, ModelSpec]:
+    """The shipped model catalog (``advisor.context.default_context().models``)."""
+    from advisor.context import default_context
+
+    return default_context().models
 
 
 def get_model(model_id: str) -> ModelSpec:
-    """The catalog spec for ``model_id``; KeyError naming the closest ids when unknown."""
-    models = default_models()
+    """The shipped catalog's spec for ``model_id``; KeyError naming the closest ids when unknown."""
+    return find_model(model_id, default_models())
+
+
+def find_model(model_id: str, models: Mapping[str, ModelSpec]) -> ModelSpec:
+    """The spec for ``model_id`` in ``models``; KeyError naming the closest ids when unknown."""
     key = model_id.strip().lower()
     if key in models:
         return models[key]

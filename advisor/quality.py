@@ -113,3 +113,46 @@ def parse_tolerance(text: str | float | None) -> str | float:
         if text not in TOLERANCES:
             raise ValueError(f"tolerance must be one of {sorted(TOLERANCES)} or a number, got {text!r}") from None
         return text
+
+
+@dataclass(frozen=True)
+class MeasuredQuality:
+    """A team's own quality score of a quantized model next to the 16-bit score of the same model and task."""
+
+    model_id: str
+    format_id: str
+    task: str
+    value: float
+    reference: float | None  # the 16-bit score (the file's own quality_reference, else the stored bf16/fp16 runs)
+    reference_source: str  # "file" | "stored 16-bit runs" | ""
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.reference is None else self.value - self.reference
+
+
+#: Formats whose scores are the reference a quantized run is compared with.
+REFERENCE_FORMATS = ("bf16", "fp16")
+
+
+def measured_quality(measurements) -> list[MeasuredQuality]:
+    """Quality measurements (``Metric.QUALITY``) paired with their reference: the measurement's own
+    ``quality_reference``, else the mean of the stored bf16/fp16 scores of the same model and task."""
+    from advisor.measurement import Metric
+
+    quality = [m for m in measurements if m.metric is Metric.QUALITY and m.model_id and m.quality_task]
+    refs: dict[tuple[str, str], list[float]] = {}
+    for m in quality:
+        if m.format_id in REFERENCE_FORMATS:
+            refs.setdefault((m.model_id, m.quality_task), []).append(m.value)
+    out = []
+    for m in quality:
+        if m.quality_reference is not None:
+            ref, src = m.quality_reference, "file"
+        elif m.format_id not in REFERENCE_FORMATS and (m.model_id, m.quality_task) in refs:
+            vals = refs[(m.model_id, m.quality_task)]
+            ref, src = sum(vals) / len(vals), "stored 16-bit runs"
+        else:
+            ref, src = None, ""
+        out.append(MeasuredQuality(m.model_id, m.format_id or m.format_raw, m.quality_task, m.value, ref, src))
+    return out

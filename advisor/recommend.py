@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from advisor.estimate import Calibration, Estimate, estimate
-from advisor.formats import Format, FormatKind, default_formats, get_format
+from advisor.context import Context, default_context
+from advisor.estimate import Estimate, estimate
+from advisor.formats import Format, FormatKind, get_format
 from advisor.memory import split_params
 from advisor.quality import parse_tolerance, within_tolerance
 from advisor.support import resolve_support
@@ -30,10 +31,10 @@ from hardware_db.schema import Support
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from advisor.evidence import Measurement
+    from advisor.calibration import Calibration
     from advisor.hardware import HardwareTarget
+    from advisor.measurement import Measurement
     from advisor.models import ModelSpec, QuantizedRelease
-    from hardware_db.schema import Engine
 
 SUPPORT_FACTOR = {"native": 1.0, "weight_only_design": 0.95, "weight_only_fallback": 0.85, "emulated": 0.5}
 NO_ENGINE_FACTOR = 0.8
@@ -240,19 +241,18 @@ MIXED_MIN_DECODE_RATIO = 0.85
 KV_SHARE_THRESHOLD = 0.2
 
 
-def _kv_suggestion(
-    best: Candidate, request: Request, w: Workload, table: Mapping[str, Format], engines: Mapping[str, Engine]
-) -> KvCacheSuggestion | None:
+def _kv_suggestion(best: Candidate, request: Request, w: Workload, ctx: Context) -> KvCacheSuggestion | None:
     """An FP8 (else INT8) KV cache for the best format when the KV cache is a large share of memory."""
     if w.kv_format is not None or request.profile not in (Profile.SERVING, Profile.LONG_CONTEXT):
         return None
     mem = best.estimate.memory
     if mem.per_gpu_gb <= 0 or mem.kv_cache_gb / w.gpus < KV_SHARE_THRESHOLD * mem.per_gpu_gb:
         return None
+    table = ctx.formats
     for kv in ("kv_fp8", "kv_int8"):
         if kv not in table:
             continue
-        v = resolve_support(request.hardware, table[kv], request.engine, engines=engines)
+        v = resolve_support(request.hardware, table[kv], request.engine, ctx=ctx)
         usable = [e for e in v.engines if e in best.engines]
         if not v.runs or not usable:
             continue
@@ -262,8 +262,7 @@ def _kv_suggestion(
             request.hardware,
             replace(w, kv_format=kv),
             request.engine,
-            engines=engines,
-            formats=dict(table),
+            ctx=ctx,
             verdict=best.estimate.support,
         )
         return KvCacheSuggestion(
@@ -281,18 +280,10 @@ def _kv_suggestion(
     return None
 
 
-def recommend(
-    request: Request,
-    *,
-    formats: Mapping[str, Format] | None = None,
-    engines: Mapping[str, Engine] | None = None,
-) -> Recommendation:
+def recommend(request: Request, *, ctx: Context | None = None) -> Recommendation:
     """Rank every weight format for the request (see the module docstring for the score)."""
-    table = dict(formats) if formats is not None else default_formats()
-    if engines is None:
-        from hardware_db.catalog import default_catalog
-
-        engines = default_catalog().engines
+    ctx = ctx or default_context()
+    table = ctx.formats
     w = request.resolved_workload()
     tolerance = parse_tolerance(request.tolerance)
     finetune = request.profile is Profile.FINETUNE_QLORA
@@ -306,7 +297,7 @@ def recommend(
         if finetune and fid not in FINETUNE_FORMATS:
             rejected.append(Rejected(fid, f.name, f"{f.name}: not a base format for QLoRA-style fine-tuning", None))
             continue
-        v = resolve_support(request.hardware, f, request.engine, engines=engines)
+        v = resolve_support(request.hardware, f, request.engine, ctx=ctx)
         if not v.runs:
             rejected.append(Rejected(fid, f.name, v.why_not or v.reason, None))
             continue
@@ -318,8 +309,7 @@ def recommend(
             request.engine,
             calibration=request.calibration,
             measurements=request.measurements,
-            engines=engines,
-            formats=table,
+            ctx=ctx,
             finetune=finetune,
             verdict=v,
         )
@@ -381,7 +371,7 @@ def recommend(
             "no format runs, fits and meets the quality tolerance: add GPUs, relax the tolerance, or shorten context"
         )
     mixed = _mixed_precision(ranked[0], request.model, request, w, table) if ranked and not finetune else None
-    kv = _kv_suggestion(ranked[0], request, w, table, engines) if ranked and not finetune else None
+    kv = _kv_suggestion(ranked[0], request, w, ctx) if ranked and not finetune else None
     return Recommendation(
         model_id=request.model.id,
         hardware=request.hardware.sku_id or request.hardware.name,

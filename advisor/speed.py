@@ -232,7 +232,7 @@ def estimate_speed(
     factors: PhaseFactors | None = None,
     basis: str = "estimated",
     band_scale: tuple[float, float] | None = None,
-    formats: dict[str, Format] | None = None,
+    formats: Mapping[str, Format],
     engine: str | None = None,
 ) -> SpeedEstimate:
     """Roofline estimate of prefill and decode for one (model, format, workload, hardware).
@@ -286,11 +286,11 @@ def estimate_speed(
     active_linear = max(model.active_params_b * 1e9 - (split.embed_in if model.n_experts else 0.0), 1.0)
     if not model.n_experts:
         active_linear = max(split.total - split.embed_in, 1.0)
-    B, L, n_out = workload.batch, workload.input_len, workload.output_len
+    B, L, n_out, P = workload.batch, workload.input_len, workload.output_len, workload.prefix_len
 
     # ---- prefill (the whole batch of prompts) -------------------------------------------------
     tokens = B * L
-    pre_flops = B * (2.0 * active_linear * L + 2.0 * model.n_layers * L * L * q_dim)
+    pre_flops = B * (2.0 * active_linear * L + 2.0 * model.n_layers * L * (L + 2 * P) * q_dim)  # causal, + prefix
     chunks = max(1, math.ceil(tokens / PREFILL_CHUNK_TOKENS))
     # tokens a routed expert sees per pass (MoE): the grouped expert GEMMs are that narrow
     route = (split.n_active_experts / split.n_experts) if split.expert_each > 0 else 1.0
@@ -298,11 +298,11 @@ def estimate_speed(
         pre_c_eff *= _gemm_fill(tokens / chunks * route)
     if split.expert_each > 0:
         dec_c_eff *= _gemm_fill(B * route)
-    pre_bytes = w_total * chunks + tokens * kv_bytes_per_token(model, kv_b, L)
+    pre_bytes = w_total * chunks + B * (L + P) * kv_bytes_per_token(model, kv_b, L + P)
     pre_comm = model.n_layers * 2 * _allreduce_s(tokens * model.hidden_size * 2.0, n, hardware) if n > 1 else 0.0
 
     # ---- decode (one step for the batch at the average context) -----------------------------------
-    ctx = L + n_out / 2.0
+    ctx = P + L + n_out / 2.0
     dec_weight = w_total - (0.0 if model.tied_embeddings else split.embed_in * bpw)
     if split.expert_each > 0:
         hit = split.n_experts * (1.0 - (1.0 - split.n_active_experts / split.n_experts) ** B)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from advisor.context import Context, default_context
 from advisor.formats import Format, FormatKind, get_format
 from hardware_db.schema import Support
 
@@ -139,12 +140,6 @@ def engine_routes(
     return routes
 
 
-def _default_engines() -> Mapping[str, Engine]:
-    from hardware_db.catalog import default_catalog
-
-    return default_catalog().engines
-
-
 def _where(hw: HardwareTarget) -> str:
     arch = hw.architecture_name or hw.architecture
     cc = f"compute capability {hw.compute_capability} ({arch})" if hw.compute_capability else arch
@@ -162,13 +157,13 @@ def resolve_support(
     fmt: Format | str,
     engine: str | None = None,
     *,
-    engines: Mapping[str, Engine] | None = None,
-    formats: Mapping[str, Format] | None = None,
+    ctx: Context | None = None,
     engine_version: str | None = None,
 ) -> Verdict:
     """The support verdict for one (hardware, format[, engine]); see the module docstring for the rules."""
-    f = fmt if isinstance(fmt, Format) else get_format(fmt, dict(formats) if formats is not None else None)
-    table = engines if engines is not None else _default_engines()
+    ctx = ctx or default_context()
+    f = fmt if isinstance(fmt, Format) else get_format(fmt, ctx.formats)
+    table = ctx.engines
     if engine is not None and engine not in table:
         return Verdict(
             format_id=f.id,
@@ -301,12 +296,8 @@ def resolve_support(
 
 
 def resolve_all(
-    hardware: HardwareTarget,
-    formats: Mapping[str, Format],
-    engine: str | None = None,
-    *,
-    engines: Mapping[str, Engine] | None = None,
+    hardware: HardwareTarget, engine: str | None = None, *, ctx: Context | None = None
 ) -> dict[str, Verdict]:
-    """Verdicts for every format, keyed by format id (sorted)."""
-    table = engines if engines is not None else _default_engines()
-    return {fid: resolve_support(hardware, formats[fid], engine, engines=table) for fid in sorted(formats)}
+    """Verdicts for every format of the context, keyed by format id (sorted)."""
+    ctx = ctx or default_context()
+    return {fid: resolve_support(hardware, ctx.formats[fid], engine, ctx=ctx) for fid in sorted(ctx.formats)}

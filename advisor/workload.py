@@ -32,16 +32,20 @@ class Workload:
     gpus: int = 1  # tensor-parallel degree
     kv_format: str | None = None  # a kv_cache format id; None = 16-bit KV
     lora_rank: int = 16  # fine-tuning only
+    prefix_len: int = 0  # tokens already in the KV cache before the prompt (llama-bench -d, a cached prefix)
 
     def __post_init__(self) -> None:
         if self.batch < 1 or self.gpus < 1:
             raise ValueError("batch and gpus must be >= 1")
         if self.input_len < 1 or self.output_len < 0:
             raise ValueError("input_len must be >= 1 and output_len >= 0")
+        if self.prefix_len < 0:
+            raise ValueError("prefix_len must be >= 0")
 
     @property
     def context_len(self) -> int:
-        return self.input_len + self.output_len
+        """Tokens each sequence holds in the KV cache at the end: cached prefix + prompt + output."""
+        return self.prefix_len + self.input_len + self.output_len
 
     @classmethod
     def for_profile(cls, profile: Profile | str, **overrides) -> Workload:

@@ -90,12 +90,12 @@ def snapshot(tag: str, writer: int) -> dict:
 
 
 def make_writes(tag: str, writers: int, engine) -> list:
+    from measurements.service import import_file
     from reports.service import create_report
-    from ui.benchmarks_page import handle_upload
 
     writes = []
     for i in range(writers):
-        writes.append(lambda i=i: handle_upload(upload_body(tag, i), f"{tag}-{i}.csv", engine=engine))
+        writes.append(lambda i=i: import_file(upload_body(tag, i), f"{tag}-{i}.csv", engine=engine))
         writes.append(
             lambda i=i: create_report(snapshot(tag, i), title=f"{tag}-{i}", catalog_version="bench", engine=engine)
         )

@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from advisor.context import Context
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from advisor.estimate import estimate  # noqa: E402
@@ -59,15 +61,15 @@ def main(argv: list[str] | None = None) -> int:
 
     def naive() -> None:
         for t in targets.values():
-            estimate(model, "bf16", t, Workload(batch=64, gpus=8), engines=catalog.engines)
+            estimate(model, "bf16", t, Workload(batch=64, gpus=8), ctx=Context.build(engines=catalog).engines)
 
     def matrix() -> int:
         n = 0
         for t in targets.values():
             for f in wfmts:
-                v = resolve_support(t, f, engines=catalog.engines)
+                v = resolve_support(t, f, ctx=Context.build(engines=catalog).engines)
                 if v.runs:
-                    estimate(model, f, t, Workload(batch=64, gpus=8), engines=catalog.engines, verdict=v)
+                    estimate(model, f, t, Workload(batch=64, gpus=8), ctx=Context.build(engines=catalog).engines, verdict=v)
                 n += 1
         return n
 

@@ -150,7 +150,7 @@ def sweep(torch: Any, device: str, shapes: tuple[tuple[int, int, int], ...], bud
 
 def evaluate(report: Any, device_id: str, points: list[SweepPoint]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The acceptance checks: (list of {check, passed, detail}, figures per format)."""
-    from probes.report import Verdict
+    from probes.report import Outcome
 
     dev = report.device(device_id)
     checks: list[dict[str, Any]] = []
@@ -171,7 +171,7 @@ def evaluate(report: Any, device_id: str, points: list[SweepPoint]) -> tuple[lis
         res = dev.formats.get(fmt)
         check(
             f"{fmt} measured_native",
-            res is not None and res.verdict == Verdict.MEASURED_NATIVE,
+            res is not None and res.verdict == Outcome.MEASURED_NATIVE,
             f"{res.verdict.value}: {res.reason}" if res else "missing",
         )
     fp4 = dev.formats.get("fp4")
@@ -179,7 +179,7 @@ def evaluate(report: Any, device_id: str, points: list[SweepPoint]) -> tuple[lis
     if hopper:
         check(
             "fp4 not_available (Hopper)",
-            fp4 is not None and fp4.verdict == Verdict.NOT_AVAILABLE,
+            fp4 is not None and fp4.verdict == Outcome.NOT_AVAILABLE,
             fp4.reason if fp4 else "missing",
         )
     figures: dict[str, Any] = {}

@@ -24,13 +24,12 @@ Unknown numbers are empty cells in CSV and ``null`` in JSON; nothing is filled i
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import TYPE_CHECKING, Any
 
 from hardware_db.catalog import Catalog, default_catalog
 from hardware_db.schema import BlockScaling, MathFormat
+from safeio.csvsafe import rows_to_csv
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,30 +110,17 @@ def export_rows(catalog: Catalog | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-#: Text cells starting with these are run as formulas by spreadsheets (OWASP "CSV injection"); the
-#: same rule as ``measurements.export`` (not imported here: it pulls in pandas).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
+def _cell(value: Any) -> Any:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value  # shown, not run, when the CSV is opened in a spreadsheet
-    return str(value)
+    return value
 
 
 def export_csv(catalog: Catalog | None = None) -> str:
     """The rows as CSV text (header = ``COLUMNS``; empty cell = unknown; text cells that a spreadsheet
     would run as a formula are prefixed with ``'``)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for row in export_rows(catalog):
-        writer.writerow([_cell(row[c]) for c in COLUMNS])
-    return buf.getvalue()
+    rows = ([_cell(row[c]) for c in COLUMNS] for row in export_rows(catalog))
+    return rows_to_csv(COLUMNS, rows, lineterminator="\n")
 
 
 def export_json(catalog: Catalog | None = None) -> str:

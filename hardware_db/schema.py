@@ -211,6 +211,11 @@ class Engine(_Strict):
     id: str
     name: str
     url: str
+    aliases: list[str] = Field(default_factory=list)  # names users and tools type ("llama.cpp", "trt-llm")
+    #: Sequences the scheduler runs at once by default (vLLM max_num_seqs, TensorRT-LLM max_batch_size): the cap a
+    #: maximum-load benchmark is estimated at. None = not recorded.
+    max_batch_default: int | None = None
+    max_batch_notes: str = ""
     paths: list[EnginePath] = Field(default_factory=list)
 
 

@@ -1,6 +1,6 @@
-"""Measured benchmark results: import real tool output, validate it, store it, compare it with predictions.
+"""Measured benchmark results: read real tool output, validate it, map it to catalog ids and store it.
 
-Entry points: ``measurements.service.import_file`` (bytes in, ``ImportResult`` out),
-``list_results`` / ``results_as_measurements`` (read back), ``measurements.compare`` (measured vs
-predicted) and ``python -m measurements import FILE`` (the CLI behind ``python -m advisor import``).
+Entry points: ``measurements.service.import_file`` (bytes in, ``ImportResult`` with ``advisor.measurement.Measurement``
+values out), ``list_measurements`` (read back) and ``python -m measurements import FILE``. What a measurement is
+compared with is the advisor's rule (``advisor.comparison``), not this package's.
 """

@@ -1,5 +1,5 @@
-"""``python -m measurements import FILE [--hardware SKU] [--label L] [--json]`` (also reached as
-``python -m advisor import ...``) and ``python -m measurements template`` (the generic CSV template).
+"""``python -m measurements import FILE [--hardware SKU] [--label L] [--json]`` and
+``python -m measurements template`` (the generic CSV template).
 
 Exit status: 0 when something was imported or the file was already imported; 1 when nothing in
 the file could be read or stored; 2 for a usage or database error.
@@ -11,66 +11,38 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
-from measurements.compare import METRICS, compare_with_predictions, default_predictor
+from advisor.comparison import Comparison, compare
+from advisor.measurement import METRIC_LABELS, Metric
 from measurements.generic_csv import TEMPLATE_CSV
-from measurements.service import ImportResult, import_file, list_results, max_upload_bytes
+from measurements.service import ImportResult, import_file, max_upload_bytes, measurement_dict
 
 
-def _fmt(value: Any, digits: int = 1) -> str:
-    if value is None:
-        return "-"
-    return f"{value:,.{digits}f}" if isinstance(value, float) else str(value)
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
 
 
-def _measured(row: dict[str, Any]) -> list[tuple[str, Any]]:
-    return [(m, row.get(m)) for m in METRICS if row.get(m) is not None] + (
-        [(row["quality_metric"], row["quality_value"])] if row.get("quality_value") is not None else []
-    )
-
-
-def _print_text(result: ImportResult, predictions: dict[int, dict[str, Any]]) -> None:
+def _print_text(result: ImportResult, comparisons: list[Comparison]) -> None:
     print(f"{result.file_name}: {result.detected_format or 'not recognized'}")
     print(result.message)
-    for row in result.rows:
-        r = row.to_dict()
-        who = " ".join(
-            str(x)
-            for x in (
-                r["hardware_sku"] or f"[{r['hardware_raw'] or '?'}]",
-                r["model_id"] or f"[{r['model_raw'] or '?'}]",
-                r["format_id"] or f"[{r['format_raw'] or '?'}]",
-                r["engine"],
-                r["test"] + (f" @ d{r['context_depth']}" if r.get("context_depth") else ""),
-            )
-            if x
-        )
-        parts = []
-        pred = predictions.get(row.row_number, {})
-        for metric, value in _measured(r):
-            text = f"{metric} {_fmt(value, 4 if metric == r['quality_metric'] else 1)}"
-            p, e = pred.get(f"predicted_{metric}"), pred.get(f"error_{metric}_pct")
-            if p is not None and p == p:
-                text += f" (predicted {_fmt(p)}, {e:+.0f}%)" if e is not None and e == e else f" (predicted {_fmt(p)})"
-            parts.append(text)
-        print(f"  row {row.row_number}: {who}: {', '.join(parts)}")
-        for flag in row.flags:
+    for c in comparisons:
+        m = c.measurement
+        what = m.quality_task if m.metric is Metric.QUALITY else METRIC_LABELS[m.metric]
+        stat = f" ({m.statistic.value})" if m.statistic.value else ""
+        text = f"{what}{stat} {_fmt(m.value, 4 if m.metric is Metric.QUALITY else 1)}"
+        if c.predicted is not None:
+            text += f" (estimated {_fmt(c.predicted)}, {c.error_pct:+.0f}%)"
+        elif c.note and m.metric is not Metric.QUALITY:
+            text += f" (no estimate: {c.note})"
+        print(f"  row {m.row}: {m.describe()}: {text}")
+        for flag in m.flags:
             print(f"      flag: {flag}")
     if result.duplicates:
-        print(f"skipped {result.duplicates} row(s) already stored (upload {result.upload_id})")
+        print(f"skipped {result.duplicates} measurement(s) already stored (upload {result.upload_id})")
     if result.rejected:
         print(f"rejected {len(result.rejected)} record(s):")
         for rej in result.rejected:
             print(f"  row {rej.row}, column {rej.column or '(whole row)'}: {rej.reason}")
-
-
-def _predictions(result: ImportResult, engine) -> dict[int, dict[str, Any]]:
-    predict = default_predictor()
-    if predict is None or not result.upload_id or not result.imported:
-        return {}
-    df = compare_with_predictions(list_results(engine, upload_id=result.upload_id), predict)
-    return {int(rec["row_number"]): rec for rec in df.to_dict("records")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,8 +56,6 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--max-mb", type=float, default=None, help="upload size limit in MB (default 20)")
     sub.add_parser("template", help="print the generic CSV template")
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] not in ("import", "template", "-h", "--help"):
-        argv = ["import", *argv]  # `python -m advisor import FILE ...` hands over what follows "import"
     args = parser.parse_args(argv)
     if args.command == "template":
         sys.stdout.write(TEMPLATE_CSV)
@@ -109,18 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     result = import_file(
         data, args.file.name, label=args.label, hardware_hint=args.hardware, engine=engine, max_bytes=max_bytes
     )
-    predictions = _predictions(result, engine)
+    comparisons = [compare(m) for m in result.measurements]
     if args.json:
-        out = result.to_dict()
-        if predictions:
-            for row in out["rows"]:
-                pred = predictions.get(row["row_number"], {})
-                row["predicted"] = {
-                    m: pred.get(f"predicted_{m}")
-                    for m in METRICS
-                    if pred.get(f"predicted_{m}") == pred.get(f"predicted_{m}")
-                }
+        out = result.to_dict(with_rows=False)
+        out["measurements"] = [
+            {**measurement_dict(c.measurement), "estimated": c.predicted, "error_pct": c.error_pct, "note": c.note}
+            for c in comparisons
+        ]
         print(json.dumps(out, indent=2, default=str))
     else:
-        _print_text(result, predictions)
+        _print_text(result, comparisons)
     return 0 if result.readable else 1

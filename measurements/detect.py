@@ -12,8 +12,9 @@ import json
 import re
 from collections.abc import Callable
 
+from advisor.measurement import Measurement
 from measurements import generic_csv, llama_bench, lm_eval, vllm_bench
-from measurements.records import NormalizedRow, ParsedFile, RawRecord, UnreadableFile
+from measurements.records import ParsedFile, RawRecord, UnreadableFile
 from measurements.rowbuild import ImportContext
 from measurements.tabular import load_json
 
@@ -24,7 +25,7 @@ ACCEPTED = (
     "an lm-evaluation-harness results JSON, or a CSV in the generic schema (download the template)"
 )
 
-Normalizer = Callable[[RawRecord, ImportContext], NormalizedRow]
+Normalizer = Callable[[RawRecord, ImportContext], list[Measurement]]
 
 
 def _first_jsonl_object(text: str) -> dict | None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from advisor.measurement import Load, Measurement
 from measurements.fields import FieldError, get_datetime, get_float, get_int, get_str, is_blank
 from measurements.normalize import TestShape, parse_test_name, split_model_type, test_from_counts
-from measurements.records import NormalizedRow, ParsedFile, RawRecord, UnreadableFile
-from measurements.rowbuild import ImportContext, set_format, set_hardware, set_model
+from measurements.records import ParsedFile, RawRecord, UnreadableFile
+from measurements.rowbuild import Fields, ImportContext, set_format, set_hardware, set_model
 from measurements.tabular import (
     load_json,
     read_csv,
@@ -41,12 +42,15 @@ _CONSUMED = frozenset(
         "n_depth",
         "avg_ts",
         "stddev_ts",
+        "model_size",
         "test_time",
         "build_commit",
         "build_number",
     ]
 )
-_MD_CONSUMED = frozenset(["model", "params", "test", "t/s", "build_commit", "build_number"])
+_MD_CONSUMED = frozenset(
+    ["model", "params", "size", "backend", "test", "t/s", "build_commit", "build_number", "device_text"]
+)
 
 _BUILD_LINE = re.compile(r"^build:\s*([0-9a-f]+)\s*\((\d+)\)\s*$", re.M)
 SIGNATURE_FIELDS = frozenset({"avg_ts", "n_prompt", "n_gen", "model_type"})
@@ -96,7 +100,7 @@ def _hardware_text(rec: dict[str, Any]) -> tuple[str, int | None, str | None]:
         ngl_value = int(ngl) if not is_blank(ngl) and not isinstance(ngl, bool) else None
     except (TypeError, ValueError):
         ngl_value = None
-    if gpu_info and ngl_value != 0 and backends.upper() not in ("CPU", "BLAS", "CPU,BLAS", "BLAS,CPU"):
+    if gpu_info and ngl_value != 0 and backend_id(backends) != "cpu":
         names = [n.strip() for n in gpu_info.split(",") if n.strip()]
         distinct = sorted(set(names))
         text = distinct[0] if len(distinct) == 1 else gpu_info
@@ -104,6 +108,35 @@ def _hardware_text(rec: dict[str, Any]) -> tuple[str, int | None, str | None]:
     cpu = get_str(rec, "cpu_info")
     flag = "n_gpu_layers = 0: measured on the CPU" if gpu_info and ngl_value == 0 else None
     return cpu, None, flag
+
+
+#: llama.cpp backend names (``backends`` column, markdown ``backend``) -> backend id.
+_BACKENDS = {
+    "cuda": "cuda",
+    "metal": "metal",
+    "mtl": "metal",
+    "vulkan": "vulkan",
+    "rocm": "rocm",
+    "hip": "rocm",
+    "sycl": "sycl",
+    "opencl": "opencl",
+    "cpu": "cpu",
+    "blas": "cpu",
+    "cann": "cann",
+    "musa": "musa",
+    "rpc": "rpc",
+}
+
+
+def backend_id(text: str) -> str:
+    """``"CUDA"`` -> ``cuda``, ``"Metal,BLAS"`` -> ``metal``, ``"CPU"`` / ``"BLAS"`` -> ``cpu``; the first
+    accelerator backend named wins over CPU/BLAS."""
+    names = [n.strip().lower() for n in (text or "").replace("+", ",").split(",") if n.strip()]
+    ids = [_BACKENDS.get(n, n) for n in names]
+    for bid in ids:
+        if bid != "cpu":
+            return bid
+    return "cpu" if ids else ""
 
 
 _IDENTITY_KEYS = (
@@ -114,35 +147,39 @@ _IDENTITY_KEYS = (
     "model_filename",
     "model_type",
     "model_n_params",
+    "model_size",
     "build_number",
     "build_commit",
 )
 
 
-def _identity(rec: dict[str, Any], ctx: ImportContext) -> NormalizedRow:
-    """The columns that depend only on device, model and build (the same for every row of a sweep)."""
+def _identity(rec: dict[str, Any], ctx: ImportContext) -> tuple[Fields, list[str]]:
+    """The fields that depend only on device, model and build (the same for every row of a sweep)."""
     n_params = get_float(rec, "model_n_params")
     model_type = get_str(rec, "model_type")
     model_file = get_str(rec, "model_filename")
     if not model_type and not model_file:
         raise FieldError("model_filename", "required value is missing (neither model_filename nor model_type given)")
-    row = NormalizedRow(0, engine="llama_cpp", batch=1)
+    fields: Fields = {"engine": "llama_cpp", "backend": backend_id(get_str(rec, "backends"))}
+    flags: list[str] = []
     build = get_str(rec, "build_number")
     commit = get_str(rec, "build_commit")
-    row.engine_version = " ".join(p for p in (f"b{build}" if build else "", f"({commit})" if commit else "") if p)
+    fields["engine_version"] = " ".join(p for p in (f"b{build}" if build else "", f"({commit})" if commit else "") if p)
     hw_text, gpus, hw_flag = _hardware_text(rec)
-    set_hardware(row, hw_text, ctx)
+    set_hardware(fields, flags, hw_text, ctx)
     if hw_flag:
-        row.flags.append(hw_flag)
-    row.gpus = gpus
+        flags.append(hw_flag)
+    fields["gpus"] = gpus or 1
+    size = get_float(rec, "model_size")
+    fields["model_size_gib"] = size / 2**30 if size else None
     arch, _size, ftype = split_model_type(model_type)
-    set_model(row, (model_file, model_type), n_params, arch)
-    set_format(row, ftype, model_file)
-    return row
+    set_model(fields, flags, (model_file, model_type), ctx, n_params, arch)
+    set_format(fields, flags, ftype, ctx, model_file)
+    return fields, flags
 
 
-def normalize(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
-    """One JSON/CSV/SQL record (the full schema) -> row; raises FieldError for a bad value."""
+def normalize(record: RawRecord, ctx: ImportContext) -> list[Measurement]:
+    """One JSON/CSV/SQL record (the full schema) -> one measurement; raises FieldError for a bad value."""
     rec = record.fields
     avg_ts = get_float(rec, "avg_ts", required=True)
     if avg_ts == 0:
@@ -161,48 +198,50 @@ def normalize(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
         ident = _identity(rec, ctx)
     if ident is None:
         ident = ctx.cache[key] = _identity(rec, ctx)
-    row = NormalizedRow(
-        record.row,
-        hardware_raw=ident.hardware_raw,
-        hardware_sku=ident.hardware_sku,
-        model_raw=ident.model_raw,
-        model_id=ident.model_id,
-        params_b=ident.params_b,
-        format_raw=ident.format_raw,
-        format_id=ident.format_id,
-        engine=ident.engine,
-        engine_version=ident.engine_version,
-        gpus=ident.gpus,
-        batch=ident.batch,
-        measured_at=get_datetime(rec, "test_time"),
-        flags=list(ident.flags),
-        extra={k: v for k, v in rec.items() if k not in _CONSUMED},
+    fields, flags = ident
+    extra = {k: v for k, v in rec.items() if k not in _CONSUMED}
+    return [_measurement(record.row, fields, flags, shape, avg_ts, stddev, ctx, get_datetime(rec, "test_time"), extra)]
+
+
+def _measurement(
+    row: int,
+    fields: Fields,
+    flags: list[str],
+    shape: TestShape,
+    tok_s: float,
+    stddev: float | None,
+    ctx: ImportContext,
+    measured_at,
+    extra: dict[str, Any],
+) -> Measurement:
+    return Measurement(
+        metric=shape.metric,
+        value=tok_s,
+        **fields,
+        batch=1,
+        load=Load.STATIC,
+        input_len=shape.input_len,
+        output_len=shape.output_len,
+        context_depth=shape.depth,
+        stddev=stddev,
+        source=ctx.source,
+        row=row,
+        label=ctx.label,
+        measured_at=measured_at,
+        notes=f"llama-bench {shape.name}" + (f" @ d{shape.depth}" if shape.depth else ""),
+        flags=tuple(flags),
+        extra=extra,
     )
-    _set_metric(row, shape, avg_ts, stddev)
-    return row
-
-
-def _set_metric(row: NormalizedRow, shape: TestShape, tok_s: float, stddev: float | None) -> None:
-    row.test = shape.name
-    row.input_len = shape.input_len or None
-    row.output_len = shape.output_len or None
-    row.context_depth = shape.depth
-    row.stddev_tok_s = stddev
-    if shape.metric == "prefill_tok_s":
-        row.prefill_tok_s = tok_s
-    elif shape.metric == "decode_tok_s":
-        row.decode_tok_s = tok_s
-    else:
-        row.extra["combined_tok_s"] = tok_s
-        row.flags.append("pp+tg test: combined tokens/s kept in extra.combined_tok_s (neither prefill nor decode)")
 
 
 _TS_RE = re.compile(r"^\s*([-+]?[\d.]+(?:e[-+]?\d+)?)\s*(?:±\s*([\d.]+(?:e[-+]?\d+)?))?\s*$", re.I)
 _PARAMS_RE = re.compile(r"^\s*([\d.]+)\s*([KMBT])\s*$", re.I)
+_SIZE_RE = re.compile(r"^\s*([\d.]+)\s*(GiB|MiB|GB|MB)\s*$", re.I)
 _SCALE = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+_SIZE_GIB = {"gib": 1.0, "mib": 1 / 1024, "gb": 1e9 / 2**30, "mb": 1e6 / 2**30}
 
 
-def normalize_md(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
+def normalize_md(record: RawRecord, ctx: ImportContext) -> list[Measurement]:
     """One Markdown table line: ``model | size | params | backend | ngl | test | t/s`` (+ any extra columns)."""
     rec = {k.strip(): v for k, v in record.fields.items()}
     cols = {k.lower(): k for k in rec}
@@ -227,13 +266,15 @@ def normalize_md(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
     pm = _PARAMS_RE.match(rec.get(cols.get("params", "params"), "") or "")
     if pm:
         n_params = float(pm.group(1)) * _SCALE[pm.group(2).upper()]
-    row = NormalizedRow(record.row, engine="llama_cpp", batch=1)
+    fields: Fields = {"engine": "llama_cpp", "backend": backend_id(rec.get(cols.get("backend", "backend"), ""))}
+    flags: list[str] = []
     build, commit = rec.get("build_number", ""), rec.get("build_commit", "")
-    row.engine_version = f"b{build} ({commit})" if build else ""
-    set_hardware(row, "", ctx)  # Markdown output does not name the device
+    fields["engine_version"] = f"b{build} ({commit})" if build else ""
+    set_hardware(fields, flags, rec.get("device_text", ""), ctx)
+    sm = _SIZE_RE.match(rec.get(cols.get("size", "size"), "") or "")
+    fields["model_size_gib"] = float(sm.group(1)) * _SIZE_GIB[sm.group(2).lower()] if sm else None
     arch, _size, ftype = split_model_type(model_type)
-    set_model(row, (model_type,), n_params, arch)
-    set_format(row, ftype)
-    row.extra = {k: v for k, v in rec.items() if k.lower() not in _MD_CONSUMED}
-    _set_metric(row, shape, tok_s, stddev)
-    return row
+    set_model(fields, flags, (model_type,), ctx, n_params, arch)
+    set_format(fields, flags, ftype, ctx)
+    extra = {k: v for k, v in rec.items() if k.lower() not in _MD_CONSUMED}
+    return [_measurement(record.row, fields, flags, shape, tok_s, stddev, ctx, None, extra)]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from advisor.measurement import Measurement, Metric
 from measurements.fields import FieldError, get_datetime
-from measurements.normalize import match_format
-from measurements.records import NormalizedRow, ParsedFile, RawRecord, UnreadableFile
-from measurements.rowbuild import ImportContext, assume_native_format, set_format, set_hardware, set_model
+from measurements.records import ParsedFile, RawRecord, UnreadableFile
+from measurements.rowbuild import Fields, ImportContext, assume_native_format, set_format, set_hardware, set_model
 from measurements.tabular import load_json
 
 FORMATS = ("lm_eval_json",)
@@ -89,44 +89,65 @@ def parse(text: str, source_format: str) -> ParsedFile:
     return out
 
 
-_DTYPES = {"bfloat16": "bf16", "float16": "fp16", "half": "fp16", "bf16": "bf16", "fp16": "fp16"}
+_INF = float("inf")
+_DTYPES = {
+    "float32": "fp32",
+    "float": "fp32",
+    "fp32": "fp32",
+    "bfloat16": "bf16",
+    "float16": "fp16",
+    "half": "fp16",
+    "bf16": "bf16",
+    "fp16": "fp16",
+}
 
 
-def normalize(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
+def normalize(record: RawRecord, ctx: ImportContext) -> list[Measurement]:
     rec = record.fields
     value = rec.get("value")
     if isinstance(value, str) and value.strip().upper() == "N/A":
         raise FieldError(f"results.{rec['task']}.{rec['metric']}", "value is N/A (not computed)")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise FieldError(f"results.{rec['task']}.{rec['metric']}", f"expected a number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value or value in (_INF, -_INF):
+        raise FieldError(f"results.{rec['task']}.{rec['metric']}", f"expected a finite number, got {value!r}")
     if not rec.get("model"):
         raise FieldError("config.model_args", "required value is missing (no pretrained= and no model_name)")
     filt = rec.get("filter") or "none"
-    row = NormalizedRow(record.row, test=str(rec["task"]), quality_value=float(value))
-    row.quality_metric = f"{rec['task']}/{rec['metric']},{filt}"
-    row.engine = {"vllm": "vllm", "hf": "transformers", "sglang": "sglang"}.get(str(rec.get("lm_eval_model")), "")
-    row.engine_version = str(rec.get("lm_eval_version") or "")
+    fields: Fields = {}
+    flags: list[str] = []
+    fields["engine"] = {"vllm": "vllm", "hf": "transformers", "sglang": "sglang"}.get(str(rec.get("lm_eval_model")), "")
+    fields["engine_version"] = str(rec.get("lm_eval_version") or "")
+    extra = {
+        k: rec[k] for k in ("stderr", "n_shot", "model_args", "lm_eval_model", "filter") if rec.get(k) not in (None, "")
+    }
     try:
-        row.measured_at = get_datetime(rec, "date")
+        measured_at = get_datetime(rec, "date")
     except FieldError:
-        row.extra["date"] = rec.get("date")
+        measured_at = None
+        extra["date"] = rec.get("date")
     if ctx.hardware_hint:  # a quality score does not depend on the hardware; record it only when given
-        set_hardware(row, "", ctx)
+        set_hardware(fields, flags, "", ctx)
     model = str(rec["model"])
-    set_model(row, (model,))
+    set_model(fields, flags, (model,), ctx)
     label = str(rec.get("quantization") or "")
     if not label:
         dtype = str(rec.get("dtype") or "").lower()
         # dtype=bfloat16 on a quantized checkpoint is the activation dtype: trust the name first.
-        label = "" if match_format("", model) else _DTYPES.get(dtype, "")
-    set_format(row, label, model)
-    if row.format_id is None and not label:
-        assume_native_format(row)
-    row.extra.update(
-        {
-            k: rec[k]
-            for k in ("stderr", "n_shot", "model_args", "lm_eval_model", "filter")
-            if rec.get(k) not in (None, "")
-        }
-    )
-    return row
+        label = "" if ctx.resolver.format_in_name(model) else _DTYPES.get(dtype, "")
+    set_format(fields, flags, label, ctx, model)
+    if fields["format_id"] is None and not label:
+        assume_native_format(fields, flags, ctx)
+    return [
+        Measurement(
+            metric=Metric.QUALITY,
+            value=float(value),
+            **fields,
+            quality_task=f"{rec['task']}/{rec['metric']},{filt}",
+            source=ctx.source,
+            row=record.row,
+            label=ctx.label,
+            measured_at=measured_at,
+            notes=f"lm-eval task {rec['task']}",
+            flags=tuple(flags),
+            extra=extra,
+        )
+    ]

@@ -1,8 +1,11 @@
-"""Map what benchmark tools print to catalog ids: hardware -> SKU, model -> model id and size,
-quantization label -> format id, test name -> metric and lengths.
+"""Map what benchmark tools print to catalog ids: hardware -> SKU, model -> model id and size, quantization label
+-> format id, engine name -> engine id, test name -> metric and lengths.
 
-Every mapper returns ``None`` when it can't decide; the caller keeps the text in a ``*_raw`` column
-and adds a flag. Lookups are cached: a 100,000-row file has a handful of distinct names.
+The names come from the data files (``aliases`` and ``name_patterns`` in ``advisor/data/formats.toml``, model
+``aliases`` / releases / repos in ``advisor/data/models``, engine ``aliases``, SKU ``aliases``); a ``Resolver`` is
+built from one ``advisor.context.Context`` and memoizes its answers for its own lifetime (one upload), so there is
+no module-level cache to reset. Every lookup returns ``None`` when it can't decide; the caller keeps the text and
+adds a flag.
 """
 
 from __future__ import annotations
@@ -10,114 +13,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from advisor.formats import FormatId
+from advisor.measurement import Metric
 
-#: Format ids of advisor/data/formats.toml (the fixed list every engineer uses).
-FORMAT_IDS: frozenset[str] = frozenset(f.value for f in FormatId)
+if TYPE_CHECKING:
+    from advisor.context import Context
 
-ENGINE_IDS: frozenset[str] = frozenset(
-    ["vllm", "tensorrt_llm", "sglang", "llama_cpp", "mlx", "transformers", "onnxruntime", "openvino"]
-)
-
-# Quantization labels as tools print them (lower-cased, spaces collapsed) -> format id.
-# llama.cpp names come from llama_model_ftype_name() ("Q4_K - Medium"); vLLM names from
-# its --quantization choices. Labels that need more context (compressed-tensors, bitsandbytes,
-# gguf, modelopt variants) are resolved from the model name in ``match_format``.
-_FORMAT_LABELS: dict[str, str] = {
-    "f16": "fp16",
-    "fp16": "fp16",
-    "float16": "fp16",
-    "half": "fp16",
-    "bf16": "bf16",
-    "bfloat16": "bf16",
-    "q8_0": "gguf_q8_0",
-    "q6_k": "gguf_q6_k",
-    "q5_k - medium": "gguf_q5_k_m",
-    "q5_k_m": "gguf_q5_k_m",
-    "q4_k - medium": "gguf_q4_k_m",
-    "q4_k_m": "gguf_q4_k_m",
-    "q3_k - medium": "gguf_q3_k_m",
-    "q3_k_m": "gguf_q3_k_m",
-    "q2_k - medium": "gguf_q2_k",
-    "q2_k": "gguf_q2_k",
-    "iq2_xxs - 2.0625 bpw": "gguf_iq2_xxs",
-    "iq2_xxs": "gguf_iq2_xxs",
-    "iq4_xs - 4.25 bpw": "gguf_iq4_xs",
-    "iq4_xs": "gguf_iq4_xs",
-    "fp8": "fp8_w8a8",
-    "fp8_w8a8": "fp8_w8a8",
-    "fbgemm_fp8": "fp8_w8a8",
-    "ptpc_fp8": "fp8_w8a8",
-    "modelopt": "fp8_w8a8",  # vLLM: ModelOpt FP8 checkpoints
-    "awq": "int4_awq_w4a16",
-    "awq_marlin": "int4_awq_w4a16",
-    "gptq": "int4_gptq_w4a16",
-    "gptq_marlin": "int4_gptq_w4a16",
-    "mxfp4": "mxfp4_w4a4",
-    "nvfp4": "nvfp4_w4a4",
-    "modelopt_fp4": "nvfp4_w4a4",
-    "aqlm": "aqlm_2bit",
-    "quip": "quip_sharp_2bit",
-    "mlx_4bit": "mlx_4bit",
-}
-_FORMAT_LABELS.update({f: f for f in FORMAT_IDS})
+#: A llama-bench parameter count matches a catalog model of the same family within this fraction (Llama 2 70B,
+#: 68.98B, and Llama 3.1 70B, 70.6B, are 2.3 % apart; llama.cpp counts every tensor, within ~0.5 % of the card).
+PARAMS_MATCH_TOLERANCE = 0.015
 
 # Labels that name a method but not the format: decided from the model name, else left unmapped.
 NEEDS_CONTEXT = frozenset({"compressed-tensors", "compressed_tensors", "bitsandbytes", "gguf", "auto", "quark"})
-
-# Checkpoint-name hints (RedHatAI / neuralmagic / Qwen naming), most specific first.
-_NAME_HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p, re.I), f)
-    for p, f in (
-        (r"nvfp4a16|nvfp4[-_]?w4a16", "nvfp4_w4a16"),
-        (r"nvfp4|fp4[-_]?w4a4", "nvfp4_w4a4"),
-        (r"mxfp4", "mxfp4_w4a4"),
-        (r"w4a8[-_.]?fp8|w4afp8", "int4_w4a8_fp8"),
-        (r"fp8[-_.]?block", "fp8_w8a8_block"),
-        (r"fp8[-_.]?w8a16|w8a16[-_.]?fp8", "fp8_w8a16"),
-        (r"\bfp8\b|[-_.]fp8(?:[-_.]dynamic)?$|[-_.]fp8[-_.]", "fp8_w8a8"),
-        (r"w8a8", "int8_w8a8"),
-        (r"w8a16", "int8_w8a16"),
-        (r"\bawq\b|[-_.]awq", "int4_awq_w4a16"),
-        (r"gptq|w4a16|int4", "int4_gptq_w4a16"),
-        (r"bnb[-_.]?4bit|nf4", "bnb_nf4"),
-        (r"bnb[-_.]?8bit", "bnb_int8"),
-        (r"q4_k_m", "gguf_q4_k_m"),
-        (r"q5_k_m", "gguf_q5_k_m"),
-        (r"q3_k_m", "gguf_q3_k_m"),
-        (r"q6_k", "gguf_q6_k"),
-        (r"q8_0", "gguf_q8_0"),
-        (r"iq2_xxs", "gguf_iq2_xxs"),
-        (r"iq4_xs", "gguf_iq4_xs"),
-        (r"\bbf16\b|[-_.]bf16", "bf16"),
-        (r"\bfp16\b|[-_.](?:fp|f)16\b", "fp16"),
-    )
-)
 
 
 def _label_key(label: str) -> str:
     key = re.sub(r"\s+", " ", label.strip().lower())
     return key.removeprefix("mostly ").removeprefix("all ")
-
-
-@lru_cache(maxsize=4096)
-def match_format(label: str, context: str = "") -> str | None:
-    """Format id for a quantization label; ``context`` (a model name or file name) decides labels
-    such as ``compressed-tensors`` that name a method rather than a format, and is used alone
-    when the label is empty."""
-    key = _label_key(label)
-    if key in _FORMAT_LABELS:
-        return _FORMAT_LABELS[key]
-    if key and key not in NEEDS_CONTEXT:
-        return None
-    if not context:
-        return None
-    name = context.rsplit("/", 1)[-1]
-    for pattern, format_id in _NAME_HINTS:
-        if pattern.search(name):
-            return format_id
-    return None
 
 
 # ---------------------------------------------------------------- llama-bench model_type and tests
@@ -147,11 +60,12 @@ class TestShape:
     depth: int
 
     @property
-    def metric(self) -> str:
-        """Which column the throughput belongs in; ``combined`` for pp+tg (neither a prefill nor a decode rate)."""
+    def metric(self) -> Metric:
+        """What llama-bench's tokens/s means for this test: pp = prefill, tg = decode, pp+tg = total tokens over the
+        whole run (prompt + generated tokens / total time)."""
         if self.input_len and self.output_len:
-            return "combined"
-        return "prefill_tok_s" if self.input_len else "decode_tok_s"
+            return Metric.TOTAL_TOK_S
+        return Metric.PREFILL_TOK_S if self.input_len else Metric.DECODE_TOK_S
 
 
 def test_from_counts(n_prompt: int, n_gen: int, n_depth: int = 0) -> TestShape | None:
@@ -178,24 +92,6 @@ def parse_test_name(text: str) -> TestShape | None:
     if n2 is not None:
         return TestShape(f"pp{n}+tg{n2}", n, int(n2), d)
     return TestShape(f"pp{n}", n, 0, d)
-
-
-# ---------------------------------------------------------------- hardware
-
-
-@lru_cache(maxsize=4096)
-def match_hardware(text: str) -> str | None:
-    """SKU id for a device name such as ``NVIDIA GeForce RTX 4080``; None if not in the catalog."""
-    from hardware_db.match import match_name
-
-    text = text.strip()
-    return match_name(text) if text else None
-
-
-def known_sku(sku_id: str) -> bool:
-    from hardware_db.catalog import default_catalog
-
-    return sku_id in default_catalog().skus
 
 
 # ---------------------------------------------------------------- models
@@ -230,74 +126,126 @@ class ModelMatch:
     reason: str = ""  # why unmapped or ambiguous
 
 
-@lru_cache(maxsize=1)
-def _model_index() -> tuple[dict[str, tuple[str, float]], list[tuple[str, str, float]]]:
-    """(key -> (id, params_b), [(family key, id, params_b)]) from the model catalog."""
-    from advisor.models import default_models
+class Resolver:
+    """Names in benchmark files -> catalog ids, for one ``Context`` (see the module docstring)."""
 
-    specs = default_models().values()
-    keys: dict[str, tuple[str, float]] = {}
-    families: list[tuple[str, str, float]] = []
-    for spec in specs:
-        value = (spec.id, float(spec.params_b))
-        names = [spec.id, spec.name]
-        names += [r.repo for r in spec.releases]
-        source = spec.source
-        m = re.search(r"huggingface\.co/([^/\s]+/[^/\s#?]+)", source)
-        if m:
-            names.append(m.group(1))
-        for n in names:
-            if n:
-                keys.setdefault(model_key(n), value)
-                keys.setdefault(n.strip().lower(), value)
-        families.append((re.sub(r"[^a-z]", "", (spec.family or spec.id).lower()), spec.id, float(spec.params_b)))
-    return keys, families
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._labels: dict[str, str] = {}
+        self._patterns: list[tuple[re.Pattern[str], str]] = []
+        for fid, f in ctx.formats.items():
+            self._labels[fid] = fid
+            for alias in f.aliases:
+                self._labels.setdefault(_label_key(alias), fid)
+            self._patterns += [(re.compile(p, re.I), fid) for p in f.name_patterns]
+        self._engines: dict[str, str] = {}
+        for eid, e in ctx.engines.items():
+            for name in (eid, e.name, *e.aliases):
+                self._engines.setdefault(_engine_key(name), eid)
+        self._model_keys: dict[str, tuple[str, float]] = {}
+        self._families: list[tuple[str, str, float]] = []
+        for spec in ctx.models.values():
+            value = (spec.id, float(spec.params_b))
+            names = [spec.id, spec.name, spec.hf_repo, *spec.aliases, *(r.repo for r in spec.releases)]
+            m = re.search(r"huggingface\.co/([^/\s]+/[^/\s#?]+)", spec.source)
+            if m:
+                names.append(m.group(1))
+            for n in names:
+                if n:
+                    self._model_keys.setdefault(model_key(n), value)
+                    self._model_keys.setdefault(n.strip().lower(), value)
+            family = re.sub(r"[^a-z]", "", (spec.family or spec.id).lower())
+            self._families.append((family, spec.id, float(spec.params_b)))
+        self._memo: dict[tuple, object] = {}
+
+    def _cached(self, key: tuple, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    # -- formats -----------------------------------------------------------------------------------------------
+    def format(self, label: str, context: str = "") -> str | None:
+        """Format id for a quantization label; ``context`` (a model or file name) decides labels such as
+        ``compressed-tensors`` that name a method rather than a format, and is used alone when the label is empty."""
+        return self._cached(("format", label, context), lambda: self._format(label, context))
+
+    def _format(self, label: str, context: str) -> str | None:
+        key = _label_key(label)
+        if key in self._labels:
+            return self._labels[key]
+        if key and key not in NEEDS_CONTEXT:
+            return None
+        return self.format_in_name(context) if context else None
+
+    def format_in_name(self, name: str) -> str | None:
+        """The format a checkpoint or file name carries (longest ``name_patterns`` match wins)."""
+        name = name.replace("\\", "/").rsplit("/", 1)[-1]
+        best: tuple[int, str] | None = None
+        for pattern, fid in self._patterns:
+            for m in pattern.finditer(name):
+                if best is None or len(m.group(0)) > best[0]:
+                    best = (len(m.group(0)), fid)
+        return best[1] if best else None
+
+    # -- engines -----------------------------------------------------------------------------------------------
+    def engine(self, text: str) -> str | None:
+        """Engine id for a name users type (``llama.cpp``, ``trt-llm``, ``vLLM``); None when unknown."""
+        return self._engines.get(_engine_key(text)) if text else None
+
+    # -- hardware ----------------------------------------------------------------------------------------------
+    def hardware(self, text: str) -> str | None:
+        """SKU id for a device name such as ``NVIDIA GeForce RTX 4080``; None if not in the catalog."""
+        from hardware_db.match import match_name
+
+        text = text.strip()
+        if not text or self.ctx.catalog is None:
+            return None
+        return self._cached(("hw", text), lambda: match_name(text, self.ctx.catalog))
+
+    def known_sku(self, sku_id: str) -> bool:
+        return self.ctx.catalog is not None and sku_id in self.ctx.catalog.skus
+
+    # -- models ------------------------------------------------------------------------------------------------
+    def native_format(self, model_id: str) -> str | None:
+        """The format a catalog model's weights are published in (``bf16`` for most), if it is a format id."""
+        spec = self.ctx.models.get(model_id)
+        value = spec.native_dtype if spec is not None else None
+        return value if value in self.ctx.formats else None
+
+    def model(self, names: tuple[str, ...], n_params: float | None = None, arch: str = "") -> ModelMatch:
+        """Model id for the first of ``names`` that maps (file name, repo id, display name); failing that, a unique
+        catalog model of the same family (``arch``, e.g. llama-bench's ``qwen2``) whose size is within PARAMS_MATCH_TOLERANCE (1.5 %) of
+        ``n_params`` (a parameter count, not billions)."""
+        return self._cached(("model", names, n_params, arch), lambda: self._model(names, n_params, arch))
+
+    def _model(self, names: tuple[str, ...], n_params: float | None, arch: str) -> ModelMatch:
+        params_b = n_params / 1e9 if n_params else None
+        keys = self._model_keys
+        if not keys:
+            return ModelMatch(None, params_b, "model catalog not available")
+        for name in names:
+            if not name:
+                continue
+            for key in (name.strip().lower(), model_key(name)):
+                if key in keys:
+                    model_id, catalog_params = keys[key]
+                    return ModelMatch(model_id, params_b or catalog_params)
+        if params_b and arch:
+            fam = re.sub(r"[^a-z]", "", arch.lower())
+            hits = sorted(
+                {
+                    mid
+                    for f, mid, p in self._families
+                    if fam and (f.startswith(fam) or fam.startswith(f)) and abs(p - params_b) <= PARAMS_MATCH_TOLERANCE * p
+                }
+            )
+            if len(hits) == 1:
+                return ModelMatch(hits[0], params_b)
+            if len(hits) > 1:
+                return ModelMatch(None, params_b, f"model ambiguous: {', '.join(hits)}")
+        shown = next((n for n in names if n), "")
+        return ModelMatch(None, params_b, f"model not in catalog: {shown!r}" if shown else "model not given")
 
 
-@lru_cache(maxsize=256)
-def native_dtype(model_id: str) -> str | None:
-    """The format a catalog model's weights are published in (``bf16`` for most), if it is a format id."""
-    from advisor.models import default_models
-
-    spec = default_models().get(model_id)
-    value = spec.native_dtype if spec is not None else None
-    return value if value in FORMAT_IDS else None
-
-
-def reset_caches() -> None:
-    """Forget cached catalog lookups (tests that swap the catalog call this)."""
-    for fn in (_model_index, match_hardware, match_model, match_format, native_dtype):
-        fn.cache_clear()
-
-
-@lru_cache(maxsize=4096)
-def match_model(names: tuple[str, ...], n_params: float | None = None, arch: str = "") -> ModelMatch:
-    """Model id for the first of ``names`` that maps (file name, repo id, display name); failing
-    that, a unique catalog model of the same family (``arch``, e.g. llama-bench's ``qwen2``) whose
-    size is within 3 % of ``n_params`` (a parameter count, not billions)."""
-    params_b = n_params / 1e9 if n_params else None
-    keys, families = _model_index()
-    if not keys:
-        return ModelMatch(None, params_b, "model catalog not available")
-    for name in names:
-        if not name:
-            continue
-        for key in (name.strip().lower(), model_key(name)):
-            if key in keys:
-                model_id, catalog_params = keys[key]
-                return ModelMatch(model_id, params_b or catalog_params)
-    if params_b and arch:
-        fam = re.sub(r"[^a-z]", "", arch.lower())
-        hits = sorted(
-            {
-                mid
-                for f, mid, p in families
-                if fam and (f.startswith(fam) or fam.startswith(f)) and abs(p - params_b) <= 0.03 * p
-            }
-        )
-        if len(hits) == 1:
-            return ModelMatch(hits[0], params_b)
-        if len(hits) > 1:
-            return ModelMatch(None, params_b, f"model ambiguous: {', '.join(hits)}")
-    shown = next((n for n in names if n), "")
-    return ModelMatch(None, params_b, f"model not in catalog: {shown!r}" if shown else "model not given")
+def _engine_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.strip().lower())

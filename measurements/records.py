@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
+from safeio.text import UnreadableFile  # the one "nothing in the file could be read" error
 
-class UnreadableFile(ValueError):
-    """Nothing in the file could be read; the message says why, in words a user can act on."""
+__all__ = ["ParsedFile", "RawRecord", "Rejection", "UnreadableFile"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,50 +22,6 @@ class Rejection:
 
     def to_dict(self) -> dict[str, Any]:
         return {"row": self.row, "column": self.column, "reason": self.reason}
-
-
-@dataclass(slots=True)
-class NormalizedRow:
-    """One measured configuration mapped to catalog ids; mirrors ``store.models.BenchmarkResult``.
-
-    ``*_raw`` hold the text as given; ``hardware_sku`` / ``model_id`` / ``format_id`` are ``None``
-    when the text could not be mapped, and ``flags`` then says so.
-    """
-
-    row_number: int
-    hardware_raw: str = ""
-    hardware_sku: str | None = None
-    model_raw: str = ""
-    model_id: str | None = None
-    params_b: float | None = None
-    format_raw: str = ""
-    format_id: str | None = None
-    engine: str = ""
-    engine_version: str = ""
-    test: str = ""
-    gpus: int | None = None
-    batch: int | None = None
-    input_len: int | None = None
-    output_len: int | None = None
-    context_depth: int | None = None
-    prefill_tok_s: float | None = None
-    decode_tok_s: float | None = None
-    stddev_tok_s: float | None = None
-    ttft_ms: float | None = None
-    tpot_ms: float | None = None
-    memory_gb: float | None = None
-    quality_metric: str = ""
-    quality_value: float | None = None
-    quality_reference: float | None = None
-    measured_at: dt.datetime | None = None
-    notes: str = ""
-    flags: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["measured_at"] = self.measured_at.isoformat() if self.measured_at else None
-        return out
 
 
 @dataclass(frozen=True, slots=True)

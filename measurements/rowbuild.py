@@ -1,83 +1,126 @@
-"""Fill the catalog columns of a ``NormalizedRow`` and flag whatever could not be mapped."""
+"""Fill the catalog fields of a measurement from the names a file gives, and flag whatever could not be mapped.
+
+Importers collect a record's identity (hardware, model, format, engine) in a plain ``dict`` of ``Measurement``
+keyword arguments plus a ``list`` of flags, with the ``set_*`` helpers below, then build one ``Measurement``
+per metric the record holds with ``measurements_from``.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from measurements.normalize import match_format, match_hardware, match_model, native_dtype
-from measurements.records import NormalizedRow
+from advisor.context import Context, default_context
+from advisor.measurement import Measurement
+from measurements.normalize import Resolver
+
+Fields = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
 class ImportContext:
-    """Per-upload settings: ``hardware_hint`` is what the user said the hardware is (a SKU id or a
-    name); ``hint_sku`` its catalog id (None = the hint did not map)."""
+    """Per-upload settings: ``hardware_hint`` is what the user said the hardware is (a SKU id or a name);
+    ``hint_sku`` its catalog id (None = the hint did not map). ``resolver`` maps names for this upload."""
 
+    resolver: Resolver
     hardware_hint: str | None = None
     hint_sku: str | None = None
+    source: str = ""  # provenance written on every measurement ("upload 12" is set by the service)
+    label: str = ""
     cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)  # per-upload memo for parsers
 
     @classmethod
-    def build(cls, hardware_hint: str | None) -> ImportContext:
+    def build(cls, hardware_hint: str | None, ctx: Context | None = None, *, label: str = "") -> ImportContext:
+        resolver = Resolver(ctx or default_context())
         hint = (hardware_hint or "").strip() or None
-        return cls(hint, match_hardware(hint) if hint else None)
+        sku = None
+        if hint:
+            sku = hint if resolver.known_sku(hint) else resolver.hardware(hint)
+        return cls(resolver, hint, sku, label=label)
 
 
-def set_hardware(row: NormalizedRow, given: str, ctx: ImportContext) -> None:
-    """``given`` is the device text from the file ("" when the tool does not record it)."""
-    row.hardware_raw = given
-    found = match_hardware(given) if given else None
+def set_hardware(fields: Fields, flags: list[str], given: str, ctx: ImportContext) -> None:
+    """``given`` is the device text from the file ("" when the tool does not record it). The user's hint is used
+    only when the file names no device; a file that names one keeps it, and a disagreement is flagged."""
+    fields["hardware_raw"] = given
+    found = ctx.resolver.hardware(given) if given else None
+    if given:
+        fields["hardware_sku"] = found
+        if found is None:
+            flags.append(f"hardware not in catalog: {given!r} (kept as given)")
+        if ctx.hardware_hint and ctx.hint_sku != found:
+            flags.append(f"the file names the device {given!r}: the hardware hint {ctx.hardware_hint!r} was not used")
+        return
     if ctx.hardware_hint:
+        fields["hardware_raw"] = ctx.hardware_hint
+        fields["hardware_sku"] = ctx.hint_sku
         if ctx.hint_sku is None:
-            row.flags.append(f"hardware hint not in catalog: {ctx.hardware_hint!r}")
-            row.hardware_sku = found
-            if not given:
-                row.hardware_raw = ctx.hardware_hint
-        else:
-            row.hardware_sku = ctx.hint_sku
-            if found and found != ctx.hint_sku:
-                row.flags.append(f"file says {given!r} ({found}); stored as the given hardware {ctx.hint_sku}")
-            if not given:
-                row.hardware_raw = ctx.hardware_hint
+            flags.append(f"hardware hint not in catalog: {ctx.hardware_hint!r}")
         return
-    row.hardware_sku = found
-    if found is None:
-        row.flags.append(
-            f"hardware not in catalog: {given!r}" if given else "hardware not given (pass --hardware / hardware_hint)"
-        )
+    fields["hardware_sku"] = None
+    flags.append("hardware not given (the file names no device: pass --hardware / the hardware override)")
 
 
-def set_model(row: NormalizedRow, names: tuple[str, ...], n_params: float | None = None, arch: str = "") -> None:
-    row.model_raw = next((n for n in names if n), "")
-    match = match_model(tuple(n for n in names if n), n_params, arch)
-    row.model_id = match.model_id
-    row.params_b = match.params_b
+def set_model(
+    fields: Fields,
+    flags: list[str],
+    names: tuple[str, ...],
+    ctx: ImportContext,
+    n_params: float | None = None,
+    arch: str = "",
+) -> None:
+    fields["model_raw"] = next((n for n in names if n), "")
+    match = ctx.resolver.model(tuple(n for n in names if n), n_params, arch)
+    fields["model_id"] = match.model_id
+    fields["params_b"] = match.params_b
     if match.model_id is None:
-        row.flags.append(match.reason or "model not in catalog")
+        flags.append(match.reason or "model not in catalog")
 
 
-def set_format(row: NormalizedRow, label: str, context: str = "") -> None:
-    row.format_raw = label or ""
-    row.format_id = match_format(label or "", context)
-    if row.format_id is None:
-        if label:
-            row.flags.append(f"format not in catalog: {label!r}")
-        else:
-            row.flags.append("format not given")
+def set_format(fields: Fields, flags: list[str], label: str, ctx: ImportContext, context: str = "") -> None:
+    fields["format_raw"] = label or ""
+    fields["format_id"] = ctx.resolver.format(label or "", context)
+    if fields["format_id"] is None:
+        flags.append(f"format not in catalog: {label!r}" if label else "format not given")
 
 
-def assume_native_format(row: NormalizedRow) -> None:
-    """A serving or eval run that names no quantization ran the checkpoint as published: take the
-    catalog model's native dtype, and say so in the flags."""
-    if row.format_id is not None or row.model_id is None:
+def set_engine(fields: Fields, flags: list[str], name: str, ctx: ImportContext) -> None:
+    """Engine id from a name as typed (``llama.cpp``, ``trt-llm``); unknown names are kept and flagged."""
+    engine = ctx.resolver.engine(name) if name else None
+    fields["engine"] = engine or (name or "").strip().lower()
+    if name and engine is None:
+        flags.append(f"engine not in catalog: {name!r}")
+
+
+def assume_native_format(fields: Fields, flags: list[str], ctx: ImportContext) -> None:
+    """A serving or eval run that names no quantization ran the checkpoint as published: take the catalog
+    model's native dtype, and say so in the flags."""
+    if fields.get("format_id") is not None or fields.get("model_id") is None:
         return
-    native = native_dtype(row.model_id)
+    native = ctx.resolver.native_format(fields["model_id"])
     if native is None:
         return
-    row.format_id = native
-    if "format not given" in row.flags:
-        row.flags.remove("format not given")
-    row.flags.append(
-        f"format assumed {native}: the file names no quantization, {row.model_id} is published in {native}"
+    fields["format_id"] = native
+    if "format not given" in flags:
+        flags.remove("format not given")
+    flags.append(
+        f"format assumed {native}: the file names no quantization, {fields['model_id']} is published in {native}"
     )
+
+
+def measurements_from(
+    fields: Fields, flags: list[str], values: list[tuple[Any, ...]], ctx: ImportContext, **common: Any
+) -> list[Measurement]:
+    """One ``Measurement`` per ``(metric, value[, statistic])`` in ``values`` that holds a number, sharing the
+    record's identity ``fields``, ``flags`` and the ``common`` conditions."""
+    out = []
+    base = {**fields, **common, "flags": tuple(flags)}
+    base.setdefault("source", ctx.source)
+    base.setdefault("label", ctx.label)
+    for item in values:
+        metric, value = item[0], item[1]
+        if value is None:
+            continue
+        extra = {"statistic": item[2]} if len(item) > 2 else {}
+        out.append(Measurement(metric=metric, value=float(value), **base, **extra))
+    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import operator
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,15 +21,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from advisor.evidence import Measurement
+from advisor.context import Context
+from advisor.measurement import Measurement
 from measurements.detect import detect_format, normalizer_for, parse_text
-from measurements.export import rows_to_csv
 from measurements.fields import FieldError
-from measurements.records import NormalizedRow, Rejection, UnreadableFile
+from measurements.records import Rejection, UnreadableFile
 from measurements.rowbuild import ImportContext
-from measurements.textio import decode_text
+from safeio.csvsafe import rows_to_csv
+from safeio.text import decode_text
 from store.db import get_engine, session_factory, transaction
-from store.models import BenchmarkResult, BenchmarkUpload
+from store.measurement_rows import COLUMNS, from_values, to_values
+from store.models import BenchmarkUpload, MeasurementRecord
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_ENV = "FORMAT_ADVISOR_MAX_UPLOAD_MB"
@@ -50,13 +52,18 @@ class ImportResult:
     imported: int
     duplicates: int  # rows not stored again because the same file was imported before
     rejected: list[Rejection]
-    rows: list[NormalizedRow]
+    measurements: list[Measurement]
     upload_id: int | None
     message: str
     file_name: str = ""
     content_sha256: str = ""
     size_bytes: int = 0
     columns: list[str] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> list[Measurement]:
+        """The stored measurements that carry a flag (something unmapped or assumed)."""
+        return [m for m in self.measurements if m.flags]
 
     @property
     def readable(self) -> bool:
@@ -75,32 +82,23 @@ class ImportResult:
             "content_sha256": self.content_sha256,
         }
         if with_rows:
-            out["rows"] = [r.to_dict() for r in self.rows]
+            out["measurements"] = [measurement_dict(m) for m in self.measurements]
         return out
 
 
-# Column widths of store.models.BenchmarkResult (PostgreSQL enforces them).
-_WIDTHS = {
-    "hardware_sku": 64,
-    "model_id": 64,
-    "format_raw": 128,
-    "format_id": 64,
-    "engine": 64,
-    "engine_version": 128,
-    "test": 64,
-    "quality_metric": 128,
-}
-_ROW_FIELDS = tuple(f.name for f in dataclasses.fields(NormalizedRow))
-_get_fields = operator.attrgetter(*_ROW_FIELDS)
+def measurement_dict(m: Measurement) -> dict[str, Any]:
+    """A JSON-ready view of one measurement (enums as their tokens, the time as ISO 8601)."""
+    out = {c: v for c, v in to_values(m, 0).items() if c != "upload_id"}
+    out["measured_at"] = m.measured_at.isoformat() if m.measured_at else None
+    return out
 
 
 def _insert_rows(session: Session, values: list[dict[str, Any]]) -> None:
-    """Insert result rows in the session's transaction. On SQLite the rows go to the driver's
+    """Insert measurement rows in the session's transaction. On SQLite the rows go to the driver's
     ``executemany`` directly, each value passed through the column type's own SQLite bind processor
     (JSON serialization, datetime format), which is what SQLAlchemy would do, minus its per-row
-    overhead: for bench/bench_import.py's 100,000 rows the insert took 2.2-2.5 s against 2.8-3.2 s
-    through the Core insert (3 runs each, 2026-11-27, load ~2). Other databases take the Core insert."""
-    table = BenchmarkResult.__table__
+    overhead (bench/bench_import.py measures it). Other databases take the Core insert."""
+    table = MeasurementRecord.__table__
     conn = session.connection()
     dialect = conn.dialect
     if dialect.name != "sqlite":
@@ -113,17 +111,6 @@ def _insert_rows(session: Session, values: list[dict[str, Any]]) -> None:
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     params = [tuple(proc(v[name]) if proc else v[name] for name, proc in pairs) for v in values]
     conn.exec_driver_sql(sql, params)
-
-
-def _row_values(row: NormalizedRow, upload_id: int) -> dict[str, Any]:
-    values = dict(zip(_ROW_FIELDS, _get_fields(row), strict=True))
-    for name, width in _WIDTHS.items():
-        text = values[name]
-        if text is not None and len(text) > width:
-            values[name] = text[:width]
-            row.flags.append(f"{name} cut to {width} characters")
-    values["upload_id"] = upload_id
-    return values
 
 
 def _human(n_bytes: int) -> str:
@@ -142,6 +129,7 @@ def import_file(
     hardware_hint: str | None = None,
     engine: Engine | None = None,
     max_bytes: int | None = None,
+    ctx: Context | None = None,
 ) -> ImportResult:
     """Read, validate, normalize and store one uploaded file (see the module docstring)."""
     limit = max_upload_bytes() if max_bytes is None else max_bytes
@@ -161,15 +149,17 @@ def import_file(
         parsed = parse_text(text, source_format)
     except UnreadableFile as exc:
         return _failed(str(exc), **ident)
-    ctx = ImportContext.build(hardware_hint)
+    ictx = ImportContext.build(hardware_hint, ctx, label=label[:255])
     normalize = normalizer_for(source_format)
-    rows: list[NormalizedRow] = []
+    rows: list[Measurement] = []
     rejected = list(parsed.rejections)
     for record in parsed.records:
         try:
-            rows.append(normalize(record, ctx))
+            rows.extend(normalize(record, ictx))
         except FieldError as exc:
             rejected.append(Rejection(record.row, exc.column, exc.reason, record.fields))
+        except ValueError as exc:  # a Measurement refused a value (non-finite, not positive)
+            rejected.append(Rejection(record.row, "", str(exc), record.fields))
     rejected.sort(key=lambda r: r.row)
     ident["columns"] = parsed.columns
     if not rows:
@@ -192,19 +182,26 @@ def import_file(
             session.add(upload)
             session.flush()
             upload_id = upload.id
-            _insert_rows(session, [_row_values(r, upload_id) for r in rows])
+            source = f"upload {upload_id}"
+            rows = [_with_source(m, source) for m in rows]
+            _insert_rows(session, [to_values(m, upload_id) for m in rows])
     except IntegrityError:
         existing = _find_upload(db, sha)  # the same file committed by a concurrent upload
         if existing is None:
             raise
         return _duplicate(existing, ident)
     flagged = sum(1 for r in rows if r.flags)
-    message = f"imported {len(rows)} row(s) as upload {upload_id}"
+    records = len({m.row for m in rows})
+    message = f"imported {len(rows)} measurement(s) from {records} record(s) as upload {upload_id}"
     if rejected:
-        message += f"; rejected {len(rejected)}"
+        message += f"; rejected {len(rejected)} record(s)"
     if flagged:
-        message += f"; {flagged} row(s) flagged (kept as given where they could not be mapped)"
+        message += f"; {flagged} measurement(s) flagged (kept as given where they could not be mapped)"
     return ImportResult(source_format, len(rows), 0, rejected, rows, upload_id, message, **ident)
+
+
+def _with_source(m: Measurement, source: str) -> Measurement:
+    return m if m.source == source else dataclasses.replace(m, source=source)
 
 
 def _find_upload(db: Engine, sha: str) -> BenchmarkUpload | None:
@@ -244,10 +241,8 @@ def _cell(value: Any) -> Any:
 
 # ---------------------------------------------------------------- reading back
 
-RESULT_COLUMNS = ("id", "upload_id", *_ROW_FIELDS)
 
-
-def list_results(
+def list_measurements(
     engine: Engine | None = None,
     *,
     hardware_sku: str | None = None,
@@ -255,33 +250,27 @@ def list_results(
     format_id: str | None = None,
     inference_engine: str | None = None,
     upload_id: int | None = None,
-    test: str | None = None,
+    metric: str | None = None,
     limit: int | None = None,
-) -> pd.DataFrame:
-    """Stored rows (one per measurement) with the upload's label, file name and source format."""
-    stmt = select(
-        BenchmarkResult, BenchmarkUpload.label, BenchmarkUpload.file_name, BenchmarkUpload.source_format
-    ).join(BenchmarkUpload, BenchmarkResult.upload_id == BenchmarkUpload.id)
+) -> list[Measurement]:
+    """Stored measurements, in upload and row order, filtered by any of the given ids."""
+    table = MeasurementRecord.__table__
+    stmt = select(*(table.c[c] for c in COLUMNS))
     for column, value in (
-        (BenchmarkResult.hardware_sku, hardware_sku),
-        (BenchmarkResult.model_id, model_id),
-        (BenchmarkResult.format_id, format_id),
-        (BenchmarkResult.engine, inference_engine),
-        (BenchmarkResult.upload_id, upload_id),
-        (BenchmarkResult.test, test),
+        ("hardware_sku", hardware_sku),
+        ("model_id", model_id),
+        ("format_id", format_id),
+        ("engine", inference_engine),
+        ("upload_id", upload_id),
+        ("metric", metric),
     ):
         if value is not None:
-            stmt = stmt.where(column == value)
-    stmt = stmt.order_by(BenchmarkResult.upload_id, BenchmarkResult.row_number)
+            stmt = stmt.where(table.c[column] == value)
+    stmt = stmt.order_by(table.c.upload_id, table.c.row_number, table.c.id)
     if limit:
         stmt = stmt.limit(limit)
-    records = []
-    with session_factory(engine or get_engine())() as session:
-        for result, label, file_name, source_format in session.execute(stmt):
-            rec = {name: getattr(result, name) for name in RESULT_COLUMNS}
-            rec.update(label=label, file_name=file_name, source_format=source_format)
-            records.append(rec)
-    return pd.DataFrame.from_records(records, columns=[*RESULT_COLUMNS, "label", "file_name", "source_format"])
+    with (engine or get_engine()).connect() as conn:
+        return [from_values(dict(row)) for row in conn.execute(stmt).mappings()]
 
 
 UPLOAD_COLUMNS = [
@@ -320,36 +309,11 @@ def delete_upload(upload_id: int, engine: Engine | None = None) -> bool:
         return True
 
 
-def _opt(value: Any) -> Any:
-    return None if value is None or (isinstance(value, float) and value != value) else value
-
-
-def results_as_measurements(engine: Engine | None = None, **filters: Any) -> list[Measurement]:
-    """Stored rows as the advisor's ``Measurement`` values (for evidence and calibration)."""
-    df = list_results(engine, **filters)
-    out: list[Measurement] = []
-    for rec in df.to_dict("records"):
-        out.append(
-            Measurement(
-                hardware_sku=_opt(rec["hardware_sku"]),
-                model_id=_opt(rec["model_id"]),
-                params_b=_opt(rec["params_b"]),
-                format_id=_opt(rec["format_id"]),
-                engine=rec["engine"] or "",
-                gpus=int(rec["gpus"]) if _opt(rec["gpus"]) is not None else 1,
-                batch=int(rec["batch"]) if _opt(rec["batch"]) is not None else None,
-                input_len=int(rec["input_len"]) if _opt(rec["input_len"]) is not None else None,
-                output_len=int(rec["output_len"]) if _opt(rec["output_len"]) is not None else None,
-                prefill_tok_s=_opt(rec["prefill_tok_s"]),
-                decode_tok_s=_opt(rec["decode_tok_s"]),
-                ttft_ms=_opt(rec["ttft_ms"]),
-                tpot_ms=_opt(rec["tpot_ms"]),
-                memory_gb=_opt(rec["memory_gb"]),
-                quality_metric=rec["quality_metric"] or "",
-                quality_value=_opt(rec["quality_value"]),
-                quality_reference=_opt(rec["quality_reference"]),
-                source=f"upload {rec['upload_id']}, row {rec['row_number']}",
-                label=rec["label"] or "",
-            )
-        )
-    return out
+def measurements_csv(measurements: Iterable[Measurement]) -> str:
+    """Measurements as CSV, one column per stored field (spreadsheet formulas neutralized)."""
+    rows = []
+    for m in measurements:
+        values = measurement_dict(m)
+        rows.append([v if not isinstance(v, list | dict) else json.dumps(v, default=str) for v in values.values()])
+    header = [c for c in COLUMNS]
+    return rows_to_csv(header, rows)

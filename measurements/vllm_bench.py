@@ -2,10 +2,11 @@
 ``benchmarks/benchmark_serving.py --save-result`` writes (one object; ``--append-result`` gives one
 object per line), and the console summary block ("==== Serving Benchmark Result ====").
 
-Mapping: ``decode_tok_s`` = ``output_throughput`` (generated tokens/s over the whole run, all
-concurrent requests together); ``ttft_ms`` = ``mean_ttft_ms``; ``tpot_ms`` = ``mean_tpot_ms``;
-``batch`` = ``max_concurrency``; ``input_len`` / ``output_len`` = mean tokens per request
-(``total_input_tokens`` / ``completed``). Medians, percentiles, ITL and the rest stay in ``extra``.
+Every figure becomes a measurement: ``output_throughput`` -> ``output_tok_s`` (output tokens over the whole run,
+all requests together), ``total_token_throughput`` -> ``total_tok_s``, ``<stat>_ttft_ms`` / ``tpot`` / ``itl`` /
+``e2el`` -> latencies with their statistic. Load: ``max_concurrency`` -> CONCURRENT at that batch; request rate
+``inf`` (the tool's default) -> MAX_LOAD; a finite rate -> RATE. ``input_len`` / ``output_len`` = mean tokens per
+request (``total_input_tokens`` / ``completed``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from advisor.measurement import Load, Measurement, Metric, Statistic
 from measurements.fields import FieldError, get_datetime, get_float, get_int, get_str
-from measurements.records import NormalizedRow, ParsedFile, RawRecord, UnreadableFile
-from measurements.rowbuild import ImportContext, assume_native_format, set_format, set_hardware, set_model
+from measurements.records import ParsedFile, RawRecord, UnreadableFile
+from measurements.rowbuild import (
+    Fields,
+    ImportContext,
+    assume_native_format,
+    measurements_from,
+    set_format,
+    set_hardware,
+    set_model,
+)
 from measurements.tabular import load_json, read_json_objects, read_jsonl
 
 FORMATS = ("vllm_serve_json", "vllm_serve_jsonl", "vllm_serve_console")
@@ -23,8 +33,8 @@ SIGNATURE_FIELDS = frozenset({"request_throughput", "output_throughput", "mean_t
 _CONSUMED = frozenset(
     [
         "output_throughput",
-        "mean_ttft_ms",
-        "mean_tpot_ms",
+        "total_token_throughput",
+        *(f"{s}_{k}_ms" for s in ("mean", "median", "p90", "p95", "p99") for k in ("ttft", "tpot", "itl", "e2el")),
         "max_concurrency",
         "date",
         "model_id",
@@ -89,12 +99,14 @@ _CONSOLE_KEYS = {
     "median e2el (ms)": "median_e2el_ms",
     "p99 e2el (ms)": "p99_e2el_ms",
     "backend": "backend",
+    "traffic request rate": "request_rate",
+    "request rate": "request_rate",
 }
 _BANNER = re.compile(r"=+\s*Serving Benchmark Result\s*=+")
 _LINE = re.compile(r"^\s*([^:]+?)\s*:\s*(\S.*?)\s*$")
 _CMD_MODEL = re.compile(r"--model[= ](\S+)")
 _NAMESPACE_ARGS = re.compile(
-    r"\b(model|tokenizer|backend|max_concurrency|random_input_len|random_output_len)=('[^']*'|[^,)\s]+)"
+    r"\b(model|tokenizer|backend|max_concurrency|request_rate|random_input_len|random_output_len)=('[^']*'|[^,)\s]+)"
 )
 
 
@@ -139,12 +151,50 @@ def parse_console(text: str) -> ParsedFile:
     return out
 
 
-def normalize(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
+#: Result keys -> (metric, statistic). Every figure a run reports becomes its own measurement.
+_METRIC_KEYS: tuple[tuple[str, Metric, Statistic], ...] = (
+    ("output_throughput", Metric.OUTPUT_TOK_S, Statistic.NONE),
+    ("total_token_throughput", Metric.TOTAL_TOK_S, Statistic.NONE),
+    *(
+        (f"{stat}_{key}_ms", metric, Statistic(stat if stat != "p50" else "median"))
+        for key, metric in (
+            ("ttft", Metric.TTFT_MS),
+            ("tpot", Metric.TPOT_MS),
+            ("itl", Metric.ITL_MS),
+            ("e2el", Metric.E2E_MS),
+        )
+        for stat in ("mean", "median", "p90", "p95", "p99")
+    ),
+)
+_RATE_KEYS = ("request_rate", "args.request_rate")
+
+
+def _load(rec: dict[str, Any], flags: list[str]) -> tuple[Load, int | None, float | None]:
+    concurrency = get_int(rec, "max_concurrency", minimum=1)
+    if concurrency:
+        return Load.CONCURRENT, concurrency, None
+    raw = next((rec[k] for k in _RATE_KEYS if rec.get(k) not in (None, "", "None")), None)
+    if raw is None:
+        flags.append("request rate not recorded: the tool's default (inf, every request at once) assumed")
+        return Load.MAX_LOAD, None, None
+    text = str(raw).strip().lower()
+    if text in ("inf", "infinity"):
+        return Load.MAX_LOAD, None, None
+    try:
+        rate = float(text)
+    except ValueError:
+        raise FieldError("request_rate", f"expected a number or inf, got {raw!r}") from None
+    if rate != rate or rate <= 0:
+        raise FieldError("request_rate", f"expected a positive number or inf, got {raw!r}")
+    if rate == float("inf"):
+        return Load.MAX_LOAD, None, None
+    return Load.RATE, None, rate
+
+
+def normalize(record: RawRecord, ctx: ImportContext) -> list[Measurement]:
     rec = record.fields
-    out_tps = get_float(rec, "output_throughput")
-    ttft = get_float(rec, "mean_ttft_ms")
-    tpot = get_float(rec, "mean_tpot_ms")
-    if out_tps is None and ttft is None and tpot is None:
+    values = [(metric, get_float(rec, key), stat) for key, metric, stat in _METRIC_KEYS]
+    if all(v is None for _, v, _ in values):
         raise FieldError(
             "output_throughput", "required value is missing (no output_throughput, mean_ttft_ms or mean_tpot_ms)"
         )
@@ -158,31 +208,43 @@ def normalize(record: RawRecord, ctx: ImportContext) -> NormalizedRow:
             "required value is missing (a console summary alone does not name the model: include the "
             "'vllm bench serve --model ...' command line above it, or upload the --save-result JSON)",
         )
+    fields: Fields = {}
+    flags: list[str] = []
     backend = get_str(rec, "backend") or get_str(rec, "endpoint_type")
-    row = NormalizedRow(record.row, engine=_BACKEND_ENGINE.get(backend.lower(), "vllm"), test="serve")
+    fields["engine"] = _BACKEND_ENGINE.get(backend.lower(), "vllm")
     if backend and backend.lower() not in _BACKEND_ENGINE:
-        row.flags.append(f"benchmark client backend {backend!r}: engine assumed vllm")
-    row.engine_version = get_str(rec, "vllm_version") or get_str(rec, "version")
-    row.measured_at = get_datetime(rec, "date")
-    row.decode_tok_s, row.ttft_ms, row.tpot_ms = out_tps, ttft, tpot
-    row.batch = get_int(rec, "max_concurrency", minimum=1)
-    if completed:
-        row.input_len = round(total_in / completed) if total_in is not None else None
-        row.output_len = round(total_out / completed) if total_out is not None else None
+        flags.append(f"benchmark client backend {backend!r}: engine assumed vllm")
+    fields["engine_version"] = get_str(rec, "vllm_version") or get_str(rec, "version")
+    load, batch, rate = _load(rec, flags)
+    in_len = round(total_in / completed) if completed and total_in is not None else None
+    out_len = round(total_out / completed) if completed and total_out is not None else None
     tp = get_int(rec, "tensor_parallel_size", minimum=1) or get_int(rec, "tp", minimum=1)
-    row.gpus = tp
-    row.notes = "decode_tok_s = output_throughput (all requests together, whole run)"
     gpu = get_str(rec, "gpu_type") or get_str(rec, "gpu") or get_str(rec, "hardware")
-    set_hardware(row, gpu, ctx)
-    set_model(row, (model, get_str(rec, "tokenizer_id")))
+    set_hardware(fields, flags, gpu, ctx)
+    set_model(fields, flags, (model, get_str(rec, "tokenizer_id")), ctx)
     label = get_str(rec, "quantization") or get_str(rec, "dtype")
-    set_format(row, label, model)
-    if not label and row.format_id is not None:
-        row.flags.append(f"format {row.format_id} inferred from the model name")
+    set_format(fields, flags, label, ctx, model)
+    if not label and fields["format_id"] is not None:
+        flags.append(f"format {fields['format_id']} inferred from the model name")
     elif not label:
-        assume_native_format(row)
-    row.extra = {k: v for k, v in rec.items() if k not in _CONSUMED and not isinstance(v, list)}
+        assume_native_format(fields, flags, ctx)
+    extra = {k: v for k, v in rec.items() if k not in _CONSUMED and not isinstance(v, list)}
     dropped = sorted(k for k, v in rec.items() if isinstance(v, list))
     if dropped:
-        row.extra["per_request_lists_not_kept"] = dropped
-    return row
+        extra["per_request_lists_not_kept"] = dropped
+    return measurements_from(
+        fields,
+        flags,
+        values,
+        ctx,
+        gpus=tp or 1,
+        batch=batch,
+        load=load,
+        request_rate=rate,
+        input_len=in_len,
+        output_len=out_len,
+        row=record.row,
+        measured_at=get_datetime(rec, "date"),
+        notes="mean tokens per request from total_input_tokens / completed",
+        extra=extra,
+    )

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from probes.report import CheckResult, FormatCheck, FormatResult, ProbeFormat, Verdict
+from probes.report import CheckResult, FormatCheck, FormatResult, Outcome, ProbeFormat
 from probes.torch_probe import TORCH_OP_ERRORS, _first_line, make_matmul, synchronizer, variants
 
 NATIVE_SPEEDUP = 1.3
@@ -291,7 +291,7 @@ def verdicts(
         peak = peaks.get(fmt)
         if check is not None and check.result == CheckResult.FAILS:
             out[fmt] = FormatResult(
-                verdict=Verdict.NOT_AVAILABLE,
+                verdict=Outcome.NOT_AVAILABLE,
                 peak_tflops=peak,
                 method=check.op,
                 reason=f"functional check failed: {check.reason}",
@@ -307,7 +307,7 @@ def verdicts(
                 why = "; ".join(timing.errors) or timing.stopped or "no timing completed in the time box"
             if check is not None and check.result == CheckResult.SKIPPED:
                 why = check.reason or why
-            out[fmt] = FormatResult(verdict=Verdict.NOT_MEASURED, peak_tflops=peak, reason=why)
+            out[fmt] = FormatResult(verdict=Outcome.NOT_MEASURED, peak_tflops=peak, reason=why)
             continue
         best = timing.best
         fraction = round(best.tflops / peak, 4) if peak else None
@@ -320,7 +320,7 @@ def verdicts(
         }
         if fmt == ProbeFormat.FP32:
             out[fmt] = FormatResult(
-                verdict=Verdict.MEASURED_NATIVE,
+                verdict=Outcome.MEASURED_NATIVE,
                 reason="the reference format: every CPU and GPU runs fp32 FMA natively",
                 **common,
             )
@@ -330,7 +330,7 @@ def verdicts(
         if not base:
             base_name = base_fmt.value if base_fmt is not None else "the best 16-bit format"
             out[fmt] = FormatResult(
-                verdict=Verdict.NOT_MEASURED, reason=f"timed, but {base_name} (the baseline) was not", **common
+                verdict=Outcome.NOT_MEASURED, reason=f"timed, but {base_name} (the baseline) was not", **common
             )
             continue
         pair = paired.get(fmt)
@@ -345,7 +345,7 @@ def verdicts(
         native = ratio >= NATIVE_SPEEDUP
         word = "a real speed-up" if native else f"below the {NATIVE_SPEEDUP}x needed for native"
         out[fmt] = FormatResult(
-            verdict=Verdict.MEASURED_NATIVE if native else Verdict.RUNS_NO_SPEEDUP,
+            verdict=Outcome.MEASURED_NATIVE if native else Outcome.RUNS_NO_SPEEDUP,
             reason=f"{how}: {word}",
             speedup=round(ratio, 3),
             baseline=base_fmt.value,

@@ -33,7 +33,13 @@ class ProbeFormat(StrEnum):
     FP4 = "fp4"
 
 
-class Verdict(StrEnum):
+class Outcome(StrEnum):
+    """What the timed micro-benchmark showed for one format (the probe report's `verdict` field).
+
+    `advisor.from_probe` turns it into a support level (`hardware_db.schema.Support`), the one vocabulary of
+    support verdicts: measured_native -> native, runs_no_speedup -> emulated; the other two leave the catalog's
+    claim."""
+
     MEASURED_NATIVE = "measured_native"  # timed, and a real speed-up over the wider baseline format
     RUNS_NO_SPEEDUP = "runs_no_speedup"  # timed, runs, but no speed-up over the baseline
     NOT_AVAILABLE = "not_available"  # the functional check failed: this stack can't run it here
@@ -144,7 +150,7 @@ class FormatCheck(_Model):
 
 
 class FormatResult(_Model):
-    verdict: Verdict
+    verdict: Outcome
     achieved_tflops: float | None = None  # TFLOPS (floats) or TOPS (int8), best of the shapes timed
     peak_tflops: float | None = None  # the catalog's dense peak for the matched SKU
     fraction_of_peak: float | None = None  # achieved / peak; None when the peak is unknown

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from probes.report import ProbeFormat, ProbeReport, Verdict
+from probes.report import Outcome, ProbeFormat, ProbeReport
 
 #: Catalog math-format key -> probe formats that stand for it, first measured wins.
 MATH_FORMATS: dict[str, tuple[ProbeFormat, ...]] = {
@@ -74,7 +74,7 @@ def report_to_targets(report: ProbeReport) -> list[ProbeTarget]:
                 memory_bandwidth_gbps=device.memory_bandwidth_gbps,
                 measured_tflops=measured,
                 verdicts=verdicts,
-                native_formats=tuple(k for k, v in verdicts.items() if v == Verdict.MEASURED_NATIVE.value),
+                native_formats=tuple(k for k, v in verdicts.items() if v == Outcome.MEASURED_NATIVE.value),
                 probe_created_at=report.created_at.isoformat(),
                 hostname=report.host.hostname,
             )

@@ -11,7 +11,7 @@ import html
 import json
 from typing import Any
 
-from measurements.export import neutralize_cell, rows_to_csv
+from safeio.csvsafe import neutralize_cell, rows_to_csv
 
 __all__ = ["neutralize_cell", "table_to_csv", "to_csv", "to_html", "to_json", "to_markdown"]
 

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         state = database_state(engine)
         print(
             f"revision {state.revision}, catalog {state.catalog_version}, {state.uploads} uploads, "
-            f"{state.results} results, {state.probe_reports} probe reports, {state.shared_reports} shared reports"
+            f"{state.measurements} measurements, {state.probe_reports} probe reports, {state.shared_reports} shared reports"
         )
     except DatabaseUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from store.db import session_factory
-from store.models import BenchmarkResult, BenchmarkUpload, ProbeReportRecord, SharedReport
+from store.models import BenchmarkUpload, MeasurementRecord, ProbeReportRecord, SharedReport
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -42,8 +42,10 @@ def upgrade_user_schema(engine: Engine) -> list[str]:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    script = ScriptDirectory.from_config(cfg)
     after = current_revision(engine)
-    return [r for r in (after,) if r != before]
+    applied = [rev.revision for rev in script.iterate_revisions(after, before)] if after else []
+    return list(reversed(applied))
 
 
 @dataclass(frozen=True)
@@ -51,14 +53,14 @@ class DatabaseState:
     revision: str | None
     catalog_version: str | None
     uploads: int
-    results: int
+    measurements: int
     probe_reports: int
     shared_reports: int
 
 
 def prepare_database(engine: Engine) -> tuple[list[str], bool]:
     """Migrate user data and refresh the catalog copy. Safe to call at every start."""
-    from hardware_db.sync import sync_catalog
+    from store.catalog_copy import sync_catalog
 
     applied = upgrade_user_schema(engine)
     rebuilt = sync_catalog(engine)
@@ -66,12 +68,12 @@ def prepare_database(engine: Engine) -> tuple[list[str], bool]:
 
 
 def database_state(engine: Engine) -> DatabaseState:
-    from hardware_db.sync import stored_catalog_version
+    from store.catalog_copy import stored_catalog_version
 
     with session_factory(engine)() as s:
         counts = [
             s.scalar(select(func.count()).select_from(m)) or 0
-            for m in (BenchmarkUpload, BenchmarkResult, ProbeReportRecord, SharedReport)
+            for m in (BenchmarkUpload, MeasurementRecord, ProbeReportRecord, SharedReport)
         ]
     return DatabaseState(current_revision(engine), stored_catalog_version(engine), *counts)
 
@@ -91,7 +93,7 @@ def change_token(engine: Engine, counted: InstrumentedAttribute, newest: Instrum
 
 def results_token(engine: Engine) -> tuple[int, str]:
     """``change_token`` of the stored benchmark results (rows are only added or deleted by upload)."""
-    return change_token(engine, BenchmarkResult.id, BenchmarkUpload.uploaded_at)
+    return change_token(engine, MeasurementRecord.id, BenchmarkUpload.uploaded_at)
 
 
 def probe_reports_token(engine: Engine) -> tuple[int, str]:

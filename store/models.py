@@ -2,7 +2,7 @@
 
 Schema changes go through Alembic migrations in ``store/migrations/versions`` (applied at start
 by ``python -m store upgrade``). The curated catalog lives in separate tables
-(``hardware_db/tables.py``) that are rebuilt from the data files, never migrated.
+(``store/catalog_tables.py``) that are rebuilt from the data files, never migrated.
 """
 
 from __future__ import annotations
@@ -38,19 +38,25 @@ class BenchmarkUpload(UserBase):
     n_rejected: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{row, column, reason}]
 
-    rows: Mapped[list[BenchmarkResult]] = relationship(
-        back_populates="upload", cascade="all, delete-orphan", order_by="BenchmarkResult.row_number"
+    rows: Mapped[list[MeasurementRecord]] = relationship(
+        back_populates="upload", cascade="all, delete-orphan", order_by="MeasurementRecord.row_number"
     )
 
 
-class BenchmarkResult(UserBase):
-    """One measured configuration; metrics that a source does not give stay NULL."""
+class MeasurementRecord(UserBase):
+    """One stored ``advisor.measurement.Measurement`` (the mapping both ways: ``store.measurement_rows``)."""
 
-    __tablename__ = "benchmark_result"
+    __tablename__ = "measurement"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     upload_id: Mapped[int] = mapped_column(ForeignKey("benchmark_upload.id", ondelete="CASCADE"), index=True)
     row_number: Mapped[int] = mapped_column(Integer)  # 1-based row/record in the source file
+    metric: Mapped[str] = mapped_column(String(32), index=True)
+    value: Mapped[float] = mapped_column(Float)
+    statistic: Mapped[str] = mapped_column(String(16), default="")
+    scope: Mapped[str] = mapped_column(String(16), default="total")
+    load: Mapped[str] = mapped_column(String(16), default="static")
+    request_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
     # As given in the file, and as mapped to the catalog (None = could not be mapped; flagged).
     hardware_raw: Mapped[str] = mapped_column(Text, default="")
     hardware_sku: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
@@ -60,22 +66,20 @@ class BenchmarkResult(UserBase):
     format_raw: Mapped[str] = mapped_column(String(128), default="")
     format_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     engine: Mapped[str] = mapped_column(String(64), default="")
+    backend: Mapped[str] = mapped_column(String(32), default="")
     engine_version: Mapped[str] = mapped_column(String(128), default="")
-    test: Mapped[str] = mapped_column(String(64), default="")  # pp512, tg128, serve, ...
-    gpus: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    gpus: Mapped[int] = mapped_column(Integer, default=1)
     batch: Mapped[int | None] = mapped_column(Integer, nullable=True)
     input_len: Mapped[int | None] = mapped_column(Integer, nullable=True)
     output_len: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    context_depth: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    prefill_tok_s: Mapped[float | None] = mapped_column(Float, nullable=True)
-    decode_tok_s: Mapped[float | None] = mapped_column(Float, nullable=True)
-    stddev_tok_s: Mapped[float | None] = mapped_column(Float, nullable=True)
-    ttft_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
-    tpot_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
-    memory_gb: Mapped[float | None] = mapped_column(Float, nullable=True)
-    quality_metric: Mapped[str] = mapped_column(String(128), default="")
-    quality_value: Mapped[float | None] = mapped_column(Float, nullable=True)
-    quality_reference: Mapped[float | None] = mapped_column(Float, nullable=True)  # full-precision score
+    context_depth: Mapped[int] = mapped_column(Integer, default=0)
+    kv_format: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    quality_task: Mapped[str] = mapped_column(String(255), default="")
+    quality_reference: Mapped[float | None] = mapped_column(Float, nullable=True)
+    stddev: Mapped[float | None] = mapped_column(Float, nullable=True)
+    model_size_gib: Mapped[float | None] = mapped_column(Float, nullable=True)
+    source: Mapped[str] = mapped_column(Text, default="")
+    label: Mapped[str] = mapped_column(String(255), default="")
     measured_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)  # "hardware not in catalog", ...

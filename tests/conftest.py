@@ -34,10 +34,29 @@ def pytest_report_header(config) -> list[str]:
     ]
 
 
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own database (``<name>_gw0`` ...), created on first use, so parallel
+    tests never drop each other's schema."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def _fresh_postgres_engine(url: str):
     from store.db import create_db_engine
 
-    engine = create_db_engine(url)
+    engine = create_db_engine(_worker_database(url))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))

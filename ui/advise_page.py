@@ -12,10 +12,11 @@ import time
 import pandas as pd
 import streamlit as st
 
-from advisor.estimate import Calibration, calibrate
-from advisor.evidence import Measurement
+from advisor.calibration import Calibration, calibrate
+from advisor.comparison import compare
 from advisor.from_probe import target_from_probe
 from advisor.hardware import HardwareTarget
+from advisor.measurement import Measurement, Metric, conditions_text
 from advisor.models import custom_model, default_models
 from advisor.recommend import Request, recommend
 from advisor.workload import PROFILE_DEFAULTS, Profile, Workload
@@ -27,8 +28,8 @@ from reports.snapshot import TABLE_COLUMNS, build_snapshot
 from store.migrate import probe_reports_token, results_token
 from ui.format import md_text, support_badge
 from ui.params import Param, parse_params
-from ui.probe_page import SESSION_HARDWARE_KEY
-from ui.resources import catalog, db_engine
+from ui.resources import catalog, context, db_engine
+from ui.state import SESSION_HARDWARE_KEY
 
 CUSTOM = "custom"
 TOLERANCES = ("strict", "moderate", "relaxed")
@@ -117,15 +118,15 @@ def _probe_target(report_id: str, device: int) -> HardwareTarget | None:
 
 @st.cache_data(show_spinner=False, ttl=60)
 def _measured(url: str, token: tuple[int, str]) -> tuple[tuple[Measurement, ...], Calibration | None]:
-    """The stored results as measurements, and the calibration fitted to them; keyed on ``results_token``."""
-    from measurements.service import results_as_measurements
+    """The stored measurements, and the calibration fitted on their comparisons with the estimates (the same
+    comparisons the Benchmarks page shows); keyed on ``results_token``."""
+    from measurements.service import list_measurements
 
-    measurements = tuple(results_as_measurements(engine=db_engine()))
+    measurements = tuple(list_measurements(engine=db_engine()))
     if not measurements:
         return (), None
-    cat = catalog()
-    targets = {sid: HardwareTarget.from_catalog(cat, sid) for sid in cat.skus}
-    return measurements, calibrate(measurements, targets, default_models())
+    ctx = context()
+    return measurements, calibrate(compare(m, ctx) for m in measurements)
 
 
 def _hardware_inputs() -> tuple[HardwareTarget | None, dict]:
@@ -281,17 +282,17 @@ def _evidence_rows(measurements, target: HardwareTarget, model_id: str) -> list[
     for m in measurements:
         if m.hardware_sku != target.sku_id or (m.model_id and m.model_id != model_id):
             continue
+        if m.metric is Metric.QUALITY:
+            continue
         rows.append(
             {
                 "measured": "measured",
                 "format_id": m.format_id,
                 "engine": m.engine,
-                "batch": m.batch,
-                "input_len": m.input_len,
-                "output_len": m.output_len,
-                "prefill_tok_s": m.prefill_tok_s,
-                "decode_tok_s": m.decode_tok_s,
-                "source": m.source,
+                "metric": m.metric.value,
+                "value": m.value,
+                "conditions": conditions_text(m),
+                "source": m.where,
             }
         )
     return rows[:200]

@@ -16,14 +16,15 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from advisor.comparison import Comparison, compare
+from advisor.measurement import METRIC_LABELS, Measurement, Metric, conditions_text
 from measurements import generic_csv
-from measurements.compare import Predictor, compare_with_predictions, default_predictor
 from measurements.detect import ACCEPTED
 from measurements.service import (
     ImportResult,
     get_upload,
     import_file,
-    list_results,
+    list_measurements,
     list_uploads,
     max_upload_bytes,
     rejected_csv,
@@ -31,21 +32,14 @@ from measurements.service import (
 from store.db import DatabaseUnavailable
 from store.migrate import results_token
 from ui.format import fmt_num, md_text
-from ui.resources import catalog, db_engine
+from ui.resources import catalog, context, db_engine
 from viz.figures import measured_vs_predicted
 
 UPLOAD_TYPES = ["csv", "json", "jsonl", "md", "sql", "txt", "log"]
-#: The browse table reads at most this many stored rows (newest uploads are at the end).
+#: The browse table reads at most this many stored measurements (newest uploads are at the end).
 MAX_BROWSE_ROWS = 20_000
-#: Measured vs estimated runs the estimator once per row (0.08 ms a row over 5,000 rows on the 2-CPU dev VM,
-#: measured 2026-11-27); more rows than this are cut.
+#: Measured vs estimated runs the estimator once per measurement; more than this are cut.
 MAX_COMPARE_ROWS = 5_000
-METRICS = {
-    "decode_tok_s": "decode tok/s",
-    "prefill_tok_s": "prefill tok/s",
-    "ttft_ms": "TTFT ms",
-    "tpot_ms": "TPOT ms",
-}
 NOT_IN_CATALOG = " (not in catalog)"
 
 
@@ -64,79 +58,91 @@ def handle_upload(
         return ImportResult("", 0, 0, [], [], None, f"nothing stored: the database failed ({reason})", file_name)
 
 
-def _label(value: Any, raw: Any) -> str:
-    if isinstance(value, str) and value:
+def _label(value: str | None, raw: str) -> str:
+    if value:
         return value
-    raw = raw if isinstance(raw, str) and raw else "?"
-    return raw + NOT_IN_CATALOG
+    return (raw or "?") + NOT_IN_CATALOG
 
 
-def display_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Stored rows with one readable column per catalog id (the raw text where it could not be mapped)."""
-    out = df.copy()
-    out["hardware"] = [_label(v, r) for v, r in zip(out["hardware_sku"], out["hardware_raw"], strict=True)]
-    out["model"] = [_label(v, r) for v, r in zip(out["model_id"], out["model_raw"], strict=True)]
-    out["format"] = [_label(v, r) for v, r in zip(out["format_id"], out["format_raw"], strict=True)]
-    out["engine"] = out["engine"].fillna("")
-    out["notes_and_flags"] = [
-        "; ".join(x for x in [n if isinstance(n, str) else "", *(f if isinstance(f, list) else [])] if x)
-        for n, f in zip(out.get("notes", pd.Series("", index=out.index)), out["flags"], strict=True)
+def metric_label(m: Measurement) -> str:
+    if m.metric is Metric.QUALITY:
+        return f"quality: {m.quality_task}"
+    stat = f", {m.statistic.value}" if m.statistic.value else ""
+    scope = {"per_gpu": " per GPU", "per_seq": " per sequence"}.get(m.scope.value, "")
+    return f"{METRIC_LABELS[m.metric]}{scope}{stat}"
+
+
+def display_frame(measurements: list[Measurement]) -> pd.DataFrame:
+    """Stored measurements for display: one readable column per catalog id (the raw text where unmapped)."""
+    records = [
+        {
+            "upload": m.source,
+            "row": m.row,
+            "label": m.label,
+            "hardware": _label(m.hardware_sku, m.hardware_raw),
+            "model": _label(m.model_id, m.model_raw),
+            "format": _label(m.format_id, m.format_raw),
+            "engine": m.engine + (f" ({m.backend})" if m.backend else ""),
+            "engine_version": m.engine_version,
+            "metric": metric_label(m),
+            "value": m.value,
+            "conditions": conditions_text(m),
+            "measured_at": m.measured_at,
+            "notes_and_flags": "; ".join(x for x in (m.notes, *m.flags) if x),
+        }
+        for m in measurements
     ]
-    return out
+    return pd.DataFrame.from_records(
+        records,
+        columns=[
+            "upload",
+            "row",
+            "label",
+            "hardware",
+            "model",
+            "format",
+            "engine",
+            "engine_version",
+            "metric",
+            "value",
+            "conditions",
+            "measured_at",
+            "notes_and_flags",
+        ],
+    )
 
 
-def filter_frame(df: pd.DataFrame, **choices: str | None) -> pd.DataFrame:
-    """Rows whose display columns (hardware, model, format, engine) equal every choice that is not None."""
-    mask = pd.Series(True, index=df.index)
+def filter_measurements(measurements: list[Measurement], frame: pd.DataFrame, **choices: str | None) -> list[int]:
+    """Positions of the measurements whose display columns equal every choice that is not None."""
+    mask = pd.Series(True, index=frame.index)
     for column, value in choices.items():
         if value is not None:
-            mask &= df[column] == value
-    return df[mask]
+            mask &= frame[column] == value
+    return [int(i) for i in frame.index[mask]]
 
 
-def comparison_table(view: pd.DataFrame, predict: Predictor, metric: str) -> pd.DataFrame:
-    """Measured vs estimated ``metric`` for the rows of ``view`` (from ``display_frame``) that measured it.
-
-    Columns: the row's identity, ``measured_<metric>``, ``predicted_<metric>`` (NaN when the estimator
-    could not say; ``note`` says why) and ``error_pct`` = (estimated - measured) / measured x 100.
-    """
-    columns = ["label", "upload_id", "hardware", "model", "format", "engine", "test", "batch"]
-    columns += [f"measured_{metric}", f"predicted_{metric}", "error_pct", "note"]
-    if metric not in view.columns:
-        return pd.DataFrame(columns=columns)
-    measured = view[pd.to_numeric(view[metric], errors="coerce") > 0]
-    if measured.empty:
-        return pd.DataFrame(columns=columns)
-    raw = measured[[c for c in measured.columns if c not in ("hardware", "model", "format", "notes_and_flags")]]
-    compared = compare_with_predictions(raw, predict)
-    predicted = compared[f"predicted_{metric}"]
-    out = pd.DataFrame(
-        {
-            "label": measured["hardware"]
-            + " · "
-            + measured["model"]
-            + " · "
-            + measured["format"]
-            + " · "
-            + measured["test"].fillna(""),
-            "upload_id": measured["upload_id"],
-            "hardware": measured["hardware"],
-            "model": measured["model"],
-            "format": measured["format"],
-            "engine": measured["engine"],
-            "test": measured["test"],
-            "batch": measured["batch"],
-            f"measured_{metric}": pd.to_numeric(measured[metric]).astype("float64"),
-            f"predicted_{metric}": predicted,
-            "error_pct": compared[f"error_{metric}_pct"].round(1),
-            "note": [
-                n or ("" if pd.notna(p) else "no estimate for this row")
-                for n, p in zip(compared["prediction_note"], predicted, strict=True)
-            ],
-        },
-        index=measured.index,
-    )
-    return out[columns].reset_index(drop=True)
+def comparison_table(comparisons: list[Comparison]) -> pd.DataFrame:
+    """Measured next to estimated, one line per measurement: the error is ``Comparison.error_pct``, the same
+    figure calibration corrects (``advisor.calibration``)."""
+    rows = []
+    for c in comparisons:
+        m = c.measurement
+        rows.append(
+            {
+                "label": f"{_label(m.hardware_sku, m.hardware_raw)} · {_label(m.model_id, m.model_raw)} · "
+                f"{_label(m.format_id, m.format_raw)}",
+                "upload": m.source,
+                "row": m.row,
+                "metric": metric_label(m),
+                "conditions": conditions_text(m),
+                "measured": m.value,
+                "estimated": c.predicted,
+                "error_pct": None if c.error_pct is None else round(c.error_pct, 1),
+                "note": c.note or ("" if c.predicted is not None else "no estimate for this measurement"),
+            }
+        )
+    columns = ["label", "upload", "row", "metric", "conditions", "measured", "estimated", "error_pct", "note"]
+    return pd.DataFrame.from_records(rows, columns=columns)
 
 
 def chart_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
@@ -206,7 +212,8 @@ def _upload_section(engine: Engine) -> None:
 
 
 def show_import_result(result: dict[str, Any], rejected_text: str) -> None:
-    """Feedback for the last upload: detected format, counts, rejected rows (with a download)."""
+    """Feedback for the last upload: detected format, counts, rejected records (with a download), and which
+    measurements were flagged and why."""
     name = md_text(result.get("file_name") or "the file")  # user text: shown as text, never as markdown
     message = md_text(result["message"])
     if result["imported"]:
@@ -217,59 +224,93 @@ def show_import_result(result: dict[str, Any], rejected_text: str) -> None:
         st.error(f"Nothing stored from {name}: {message}")
     if not result["detected_format"]:
         return  # nothing was read: the message says why
-    st.markdown(f"Detected format: **{result['detected_format']}**")
+    st.markdown(f"Detected format: **{md_text(result['detected_format'])}**")
     c1, c2, c3 = st.columns(3)
-    c1.metric("Imported rows", result["imported"])
+    c1.metric("Imported measurements", result["imported"])
     c2.metric("Already stored (duplicates)", result["duplicates"])
-    c3.metric("Rejected rows", len(result["rejected"]))
+    c3.metric("Rejected records", len(result["rejected"]))
     if result["rejected"]:
-        st.markdown("**Rejected rows** (row = line or record number in the file)")
-        st.dataframe(pd.DataFrame(result["rejected"], columns=["row", "column", "reason"]), hide_index=True)
-        st.download_button(
-            "Download the rejected rows (CSV)", rejected_text, "rejected-rows.csv", "text/csv", key="bench_rejected"
+        st.markdown("**Rejected records** (row = line or record number in the file)")
+        st.dataframe(
+            pd.DataFrame(result["rejected"], columns=["row", "column", "reason"]).rename(
+                columns={"row": "Row", "column": "Column", "reason": "Reason"}
+            ),
+            hide_index=True,
         )
-    rows = result.get("rows") or []
+        st.download_button(
+            "Download the rejected records (CSV)", rejected_text, "rejected-rows.csv", "text/csv", key="bench_rejected"
+        )
+    rows = result.get("measurements") or []
     if rows:
-        st.markdown("**Imported rows (measured)**")
         df = pd.DataFrame(rows)
-        shown = [
-            "row_number",
-            "hardware_sku",
-            "model_id",
-            "format_id",
-            "engine",
-            "test",
-            "batch",
-            "prefill_tok_s",
-            "decode_tok_s",
-            "ttft_ms",
-            "tpot_ms",
-            "memory_gb",
-            "quality_metric",
-            "quality_value",
-            "flags",
-        ]
         df["flags"] = ["; ".join(f) for f in df["flags"]]
-        st.dataframe(df[[c for c in shown if c in df.columns]], hide_index=True, width="stretch")
+        flagged = df[df["flags"] != ""]
+        if not flagged.empty:
+            st.markdown(f"**{len(flagged)} flagged measurement(s)**: kept as given where they could not be mapped")
+            st.dataframe(
+                flagged[["row_number", "metric", "hardware_raw", "model_raw", "format_raw", "flags"]].rename(
+                    columns={
+                        "row_number": "Row",
+                        "metric": "Metric",
+                        "hardware_raw": "Hardware (as given)",
+                        "model_raw": "Model (as given)",
+                        "format_raw": "Format (as given)",
+                        "flags": "Why flagged",
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+        st.markdown("**Imported measurements**")
+        shown = {
+            "row_number": "Row",
+            "metric": "Metric",
+            "statistic": "Statistic",
+            "value": "Value",
+            "hardware_sku": "Hardware",
+            "model_id": "Model",
+            "format_id": "Format",
+            "engine": "Engine",
+            "batch": "Batch",
+            "input_len": "Input tokens",
+            "output_len": "Output tokens",
+        }
+        st.dataframe(df[[c for c in shown if c in df.columns]].rename(columns=shown), hide_index=True, width="stretch")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _stored_frame(_engine: Engine, url: str, token: tuple[int, str]) -> pd.DataFrame:
-    """The stored rows for display, read again only when ``results_token`` changes: every filter or
-    metric change reruns the page, and reading up to ``MAX_BROWSE_ROWS`` rows is its slowest step."""
-    stored = list_results(_engine, limit=MAX_BROWSE_ROWS)
-    return stored if stored.empty else display_frame(stored)
+def _stored(_engine: Engine, url: str, token: tuple[int, str]) -> tuple[list[Measurement], pd.DataFrame]:
+    """The stored measurements and their display frame, read again only when ``results_token`` changes: every
+    filter or metric change reruns the page, and reading up to ``MAX_BROWSE_ROWS`` rows is its slowest step."""
+    stored = list_measurements(_engine, limit=MAX_BROWSE_ROWS)
+    return stored, display_frame(stored)
 
 
-def _browse_section(engine: Engine) -> pd.DataFrame:
-    st.subheader("Stored results (measured)")
-    df = _stored_frame(engine, str(engine.url), results_token(engine))
+BROWSE_COLUMNS = {
+    "upload": "Upload",
+    "label": "Label",
+    "hardware": "Hardware",
+    "model": "Model",
+    "format": "Format",
+    "engine": "Engine",
+    "engine_version": "Engine version",
+    "metric": "Metric",
+    "value": "Measured",
+    "conditions": "Conditions",
+    "measured_at": "Measured at",
+    "notes_and_flags": "Notes and flags",
+}
+
+
+def _browse_section(engine: Engine) -> list[Measurement]:
+    st.subheader("Stored measurements")
+    stored, df = _stored(engine, str(engine.url), results_token(engine))
     if df.empty:
         st.caption("No results stored yet: upload a file above.")
-        return df
-    cols = st.columns(4)
+        return []
+    cols = st.columns(5)
     choices = {}
-    for col, name in zip(cols, ("hardware", "model", "format", "engine"), strict=True):
+    for col, name in zip(cols, ("hardware", "model", "format", "engine", "metric"), strict=True):
         choices[name] = col.selectbox(
             name.capitalize(),
             sorted(df[name].unique()),
@@ -278,46 +319,19 @@ def _browse_section(engine: Engine) -> pd.DataFrame:
             placeholder="all",
             key=f"bench_f_{name}",
         )
-    view = filter_frame(df, **choices)
-    shown = [
-        "upload_id",
-        "label",
-        "hardware",
-        "model",
-        "format",
-        "engine",
-        "engine_version",
-        "test",
-        "gpus",
-        "batch",
-        "input_len",
-        "output_len",
-        "prefill_tok_s",
-        "decode_tok_s",
-        "ttft_ms",
-        "tpot_ms",
-        "memory_gb",
-        "quality_metric",
-        "quality_value",
-        "measured_at",
-        "notes_and_flags",
-    ]
+    picked = filter_measurements(stored, df, **choices)
+    view = df.loc[picked]
     st.dataframe(
-        view[shown],
+        view[list(BROWSE_COLUMNS)].rename(columns=BROWSE_COLUMNS),
         hide_index=True,
         width="stretch",
-        column_config={
-            "prefill_tok_s": st.column_config.NumberColumn("prefill tok/s (measured)", format="%.1f"),
-            "decode_tok_s": st.column_config.NumberColumn("decode tok/s (measured)", format="%.1f"),
-            "ttft_ms": st.column_config.NumberColumn("TTFT ms (measured)"),
-            "tpot_ms": st.column_config.NumberColumn("TPOT ms (measured)"),
-            "memory_gb": st.column_config.NumberColumn("memory GB (measured)"),
-        },
+        column_config={"Measured": st.column_config.NumberColumn("Measured", format="%.4g")},
     )
     st.caption(
-        f"{len(view)} of {len(df)} stored row(s)" + (" (read limit reached)" if len(df) >= MAX_BROWSE_ROWS else "")
+        f"{len(view):,} of {len(df):,} stored measurement(s)"
+        + (" (read limit reached)" if len(df) >= MAX_BROWSE_ROWS else "")
     )
-    return view
+    return [stored[i] for i in picked]
 
 
 def _uploads_section(engine: Engine) -> None:
@@ -350,51 +364,51 @@ def _uploads_section(engine: Engine) -> None:
                 )
 
 
-def _compare_section(view: pd.DataFrame) -> None:
+def _compare_section(view: list[Measurement]) -> None:
     st.subheader("Measured vs estimated")
-    if view.empty:
-        st.caption("Nothing to compare yet.")
+    speed = [m for m in view if m.metric not in (Metric.QUALITY,)]
+    if not speed:
+        st.caption("The selected measurements hold no throughput, latency or memory figure to compare.")
         return
-    present = [m for m in METRICS if view[m].notna().any()]
-    if not present:
-        st.caption("The selected rows hold no throughput or latency measurement to compare.")
-        return
-    metric = st.radio("Metric", present, format_func=lambda m: METRICS[m], horizontal=True, key="bench_metric")
-    predict = default_predictor()
-    if predict is None:
-        st.info(
-            "No estimates to compare with: the advisor's estimator can't be imported in this build. "
-            "The measured values are in the table above."
-        )
-        return
-    if len(view) > MAX_COMPARE_ROWS:
-        st.caption(f"Comparing the first {MAX_COMPARE_ROWS:,} of {len(view):,} rows: narrow the filters to see others.")
-    table = comparison_table(view.head(MAX_COMPARE_ROWS), predict, metric)
-    if table.empty:
-        st.caption("No selected row measured this metric.")
-        return
-    name = METRICS[metric]
+    if len(speed) > MAX_COMPARE_ROWS:
+        st.caption(f"Comparing the first {MAX_COMPARE_ROWS:,} of {len(speed):,}: narrow the filters to see others.")
+    labels = sorted({metric_label(m) for m in speed})
+    chosen = st.selectbox("Metric", labels, key="bench_metric")
+    speed = [m for m in speed if metric_label(m) == chosen]
+    ctx = context()
+    table = comparison_table([compare(m, ctx) for m in speed[:MAX_COMPARE_ROWS]])
     st.dataframe(
-        table.drop(columns=["label"]),
+        table.drop(columns=["label"]).rename(
+            columns={
+                "upload": "Upload",
+                "row": "Row",
+                "metric": "Metric",
+                "conditions": "Conditions",
+                "measured": "Measured",
+                "estimated": "Estimated",
+                "error_pct": "Error % (estimated vs measured)",
+                "note": "Note",
+            }
+        ),
         hide_index=True,
         width="stretch",
         column_config={
-            f"measured_{metric}": st.column_config.NumberColumn(f"{name} (measured)", format="%.1f"),
-            f"predicted_{metric}": st.column_config.NumberColumn(f"{name} (estimated)", format="%.1f"),
-            "error_pct": st.column_config.NumberColumn("error % (estimated vs measured)", format="%+.1f"),
+            "Measured": st.column_config.NumberColumn("Measured", format="%.4g"),
+            "Estimated": st.column_config.NumberColumn("Estimated", format="%.4g"),
+            "Error % (estimated vs measured)": st.column_config.NumberColumn(format="%+.1f"),
         },
     )
     errors = table["error_pct"].dropna().abs()
     if errors.empty:
-        st.caption("The estimator gave no estimate for these rows (see the note column).")
+        st.caption("The estimator gave no estimate for these measurements (see the note column).")
         return
     st.caption(
-        f"{len(errors)} of {len(table)} row(s) have an estimate; median absolute error "
-        f"{fmt_num(float(errors.median()))} %. Measured = uploaded results; estimated = the advisor's estimate "
-        "for the same hardware, model, format, engine and shape, without calibration from these measurements."
+        f"{len(errors)} of {len(table)} measurement(s) have an estimate; median absolute error "
+        f"{fmt_num(float(errors.median()))} %. Measured = uploaded results; estimated = the advisor's estimate of "
+        "exactly what was measured (same hardware, model, format, engine and conditions), without calibration from "
+        "these measurements. Calibration on the Advise page corrects exactly these errors."
     )
-    fig = measured_vs_predicted(chart_rows(table), metric=metric)
-    fig.update_layout(xaxis_title=f"estimated {name}", yaxis_title=f"measured {name}")
+    fig = measured_vs_predicted(chart_rows(table), metric=chosen)
     st.plotly_chart(fig, width="stretch")
 
 

@@ -20,7 +20,7 @@ def render() -> None:
     st.markdown(f"Catalog version **`{cat.version}`**")
     cols = st.columns(4)
     cols[0].metric("Accelerators", len(cat.skus))
-    cols[1].metric("Benchmark rows", state.results)
+    cols[1].metric("Stored measurements", state.measurements)
     cols[2].metric("Probe reports", state.probe_reports)
     cols[3].metric("Shared reports", state.shared_reports)
     st.caption(f"Database schema revision {state.revision}; catalog stored in the database: {state.catalog_version}.")

@@ -3,124 +3,34 @@
 The probe describes the machine that hosts the app, never the visitor's computer: to describe your
 own machine, run ``python -m probes --bench --out report.json`` there and upload the file here.
 One probe at a time per server process (a lock), and the micro-benchmarks are time-boxed, so a run
-doesn't stall other visitors for long. ``run_probe`` and ``store_uploaded_report`` carry the logic.
+doesn't stall other visitors for long (``probes.runner.run_probe``); ``store_uploaded_report`` is the upload path.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from probes.collect import collect_report
-from probes.report import MAX_REPORT_BYTES, DeviceReport, ProbeReport, ProbeReportError, Verdict, load_report
+from probes.report import MAX_REPORT_BYTES, DeviceReport, Outcome, ProbeReport, ProbeReportError, load_report
+from probes.runner import BENCH_BUDGET_S, ProbeBusy, ProbeFailed, ProbeTimedOut, run_probe
 from probes.store import ProbeStoreError, get_report, list_reports, save_report
 from ui.format import fmt_num, md_code, md_text
 from ui.resources import catalog, db_engine
+from ui.state import SESSION_HARDWARE_KEY
 
-#: Overall time budget of a micro-benchmark run started from the page (the CLI default is 120 s).
-PAGE_BENCH_BUDGET_S = 60.0
 VERDICT_LABELS = {
-    Verdict.MEASURED_NATIVE.value: "✅ measured native",
-    Verdict.RUNS_NO_SPEEDUP.value: "🟠 runs, no speed-up",
-    Verdict.NOT_AVAILABLE.value: "⛔ not available",
-    Verdict.NOT_MEASURED.value: "❔ not measured",
+    Outcome.MEASURED_NATIVE.value: "✅ measured native",
+    Outcome.RUNS_NO_SPEEDUP.value: "🟠 runs, no speed-up",
+    Outcome.NOT_AVAILABLE.value: "⛔ not available",
+    Outcome.NOT_MEASURED.value: "❔ not measured",
 }
-SESSION_HARDWARE_KEY = "hardware_probe_id"
-
-
-class ProbeBusy(RuntimeError):
-    """Another visitor's probe is running on this server."""
-
-
-class ProbeTimedOut(RuntimeError):
-    """The probe did not return within its hard limit (a call is hanging)."""
-
-
-class ProbeFailed(RuntimeError):
-    """The collector raised; the message says what (first line)."""
-
-
-#: A quick probe (no timings) that takes longer than this is treated as hung.
-QUICK_PROBE_LIMIT_S = 30.0
-#: Time over the budget before a probe counts as hung (the budget is checked between calls only).
-PROBE_GRACE_S = 30.0
-_DONE = object()
-
-
-@st.cache_resource(show_spinner=False)
-def _probe_lock() -> threading.Lock:
-    return threading.Lock()
 
 
 # ---------------------------------------------------------------- logic (no widgets)
-
-
-def run_probe(
-    *, bench: bool, progress: Callable[[str], None] | None = None, limit_s: float | None = None
-) -> ProbeReport:
-    """Probe this server (quick, or with micro-benchmarks within ``PAGE_BENCH_BUDGET_S``).
-
-    Raises ``ProbeBusy`` instead of waiting when another probe is running in this process, and
-    ``ProbeTimedOut`` when the probe has not returned within ``limit_s`` (default: the budget plus
-    ``PROBE_GRACE_S``): the collector's own budget is only checked between calls, so one call that
-    hangs (a wedged GPU, a driver stuck in a kernel) would otherwise hold the page forever. The probe
-    runs on a worker thread, so the page returns with a message while the stuck call is left behind;
-    the probe slot stays busy until it returns, and every other page keeps working.
-    ``ProbeFailed`` carries any error the collector raised (for example a GPU out of memory outside
-    the per-format time boxes).
-    """
-    lock = _probe_lock()
-    if not lock.acquire(blocking=False):
-        raise ProbeBusy("another probe is running on this server right now; try again in a minute")
-    limit = limit_s if limit_s is not None else (PAGE_BENCH_BUDGET_S if bench else QUICK_PROBE_LIMIT_S) + PROBE_GRACE_S
-    messages: queue.Queue = queue.Queue()
-    outcome: dict[str, Any] = {}
-    try:
-        cat = catalog()  # read here: st.* must run on the script thread
-    except BaseException:
-        lock.release()
-        raise
-
-    def work() -> None:
-        try:
-            outcome["report"] = collect_report(
-                bench=bench, budget_s=PAGE_BENCH_BUDGET_S, progress=messages.put, catalog=cat
-            )
-        except Exception as exc:  # noqa: BLE001 - handed to the page as a ProbeFailed message
-            outcome["error"] = exc
-        finally:
-            lock.release()
-            messages.put(_DONE)
-
-    threading.Thread(target=work, name="format-advisor-probe", daemon=True).start()
-    deadline = time.monotonic() + limit
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise ProbeTimedOut(
-                f"the probe did not finish within {limit:g} s (a benchmark call is hanging?); it was abandoned, "
-                "and new probes wait until the stuck call returns; the rest of the app is unaffected"
-            )
-        try:
-            message = messages.get(timeout=min(remaining, 0.25))
-        except queue.Empty:
-            continue
-        if message is _DONE:
-            break
-        if progress:
-            progress(message)
-    if "error" in outcome:
-        exc = outcome["error"]
-        first = str(exc).strip().splitlines()
-        raise ProbeFailed(f"{type(exc).__name__}: {first[0] if first else ''}"[:300]) from exc
-    return outcome["report"]
 
 
 def store_uploaded_report(data: bytes, *, label: str = "", engine: Engine | None = None) -> tuple[ProbeReport, str]:
@@ -309,10 +219,10 @@ def _run_tab(engine: Engine) -> None:
     c1, c2 = st.columns(2)
     quick = c1.button("Run the quick probe (a few seconds)", type="primary", key="probe_run_quick")
     bench = c2.button(
-        f"Run with micro-benchmarks (up to {PAGE_BENCH_BUDGET_S:g} s)",
+        f"Run with micro-benchmarks (up to {BENCH_BUDGET_S:g} s)",
         key="probe_run_bench",
         help="Times matrix multiplies per format and the memory bandwidth. Uses the server's CPU/GPU for up to "
-        f"{PAGE_BENCH_BUDGET_S:g} s; one probe runs at a time.",
+        f"{BENCH_BUDGET_S:g} s; one probe runs at a time.",
     )
     if quick or bench:
         _run(bench=bool(bench))
@@ -338,7 +248,7 @@ def _run_tab(engine: Engine) -> None:
 
 def _run(*, bench: bool) -> None:
     started = time.perf_counter()
-    budget = PAGE_BENCH_BUDGET_S if bench else 10.0
+    budget = BENCH_BUDGET_S if bench else 10.0
     with st.status("Probing the server" + (" with micro-benchmarks" if bench else ""), expanded=bench) as status:
         bar = st.progress(0.0, text="starting")
         log = st.empty()
@@ -351,7 +261,7 @@ def _run(*, bench: bool) -> None:
             log.code("\n".join(lines[-12:]), language=None)
 
         try:
-            report = run_probe(bench=bench, progress=progress)
+            report = run_probe(bench=bench, catalog=catalog(), progress=progress)
         except ProbeBusy as exc:
             status.update(label=f"Not started: {exc}", state="error")
             return

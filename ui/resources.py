@@ -9,7 +9,10 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
-from hardware_db.catalog import Catalog, CatalogError, default_catalog
+from advisor.context import Context, default_context
+from advisor.formats import FormatError
+from advisor.models import ModelCatalogError
+from hardware_db.catalog import Catalog, CatalogError
 from store.db import DatabaseUnavailable, check_connection, create_db_engine, database_url, redact
 from store.migrate import prepare_database
 
@@ -36,15 +39,17 @@ def db_engine() -> Engine:
         raise  # unreachable: st.stop() raises
 
 
-@st.cache_resource(show_spinner=False)
-def _catalog() -> Catalog:
-    return default_catalog()
+def context() -> Context:
+    """The engine's data (catalog, formats, models), loaded once per process by ``advisor.context``."""
+    try:
+        return default_context()
+    except (CatalogError, FormatError, ModelCatalogError) as exc:
+        st.error(f"The catalog's data files are invalid: {exc}")
+        st.stop()
+        raise
 
 
 def catalog() -> Catalog:
-    try:
-        return _catalog()
-    except CatalogError as exc:
-        st.error(f"The hardware catalog's data files are invalid: {exc}")
-        st.stop()
-        raise
+    cat = context().catalog
+    assert cat is not None  # the shipped context always has the hardware catalog
+    return cat

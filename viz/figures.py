@@ -167,37 +167,38 @@ def format_timeline(architectures: list[dict[str, Any]], keys: list[str]) -> go.
     return fig
 
 
-def measured_vs_predicted(rows: list[dict[str, Any]], *, metric: str = "decode_tok_s") -> go.Figure:
-    """Scatter of measured vs predicted with the y = x line; rows need measured_<m>, predicted_<m>."""
+def measured_vs_predicted(rows: list[dict[str, Any]], *, metric: str = "value") -> go.Figure:
+    """Scatter of measured vs estimated with the y = x line; rows need ``measured`` and ``estimated`` (one metric:
+    ``metric`` is its label)."""
     pts = [
         r
         for r in rows
-        if isinstance(r.get(f"measured_{metric}"), int | float)
-        and isinstance(r.get(f"predicted_{metric}"), int | float)
+        if isinstance(r.get("measured"), int | float)
+        and isinstance(r.get("estimated"), int | float)
     ]
     fig = go.Figure()
     if pts:
-        hi = max(max(r[f"measured_{metric}"], r[f"predicted_{metric}"]) for r in pts) * 1.1
-        lo = max(min(min(r[f"measured_{metric}"], r[f"predicted_{metric}"]) for r in pts) * 0.9, 1e-3)
+        hi = max(max(r["measured"], r["estimated"]) for r in pts) * 1.1
+        lo = max(min(min(r["measured"], r["estimated"]) for r in pts) * 0.9, 1e-3)
         fig.add_trace(
-            go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="measured = predicted", line={"dash": "dot"})
+            go.Scatter(x=[lo, hi], y=[lo, hi], mode="lines", name="measured = estimated", line={"dash": "dot"})
         )
         fig.add_trace(
             go.Scatter(
-                x=[r[f"predicted_{metric}"] for r in pts],
-                y=[r[f"measured_{metric}"] for r in pts],
+                x=[r["estimated"] for r in pts],
+                y=[r["measured"] for r in pts],
                 mode="markers",
                 name="rows",
                 text=[r.get("label", "") for r in pts],
-                hovertemplate="%{text}<br>predicted %{x:,.1f}<br>measured %{y:,.1f}<extra></extra>",
+                hovertemplate="%{text}<br>estimated %{x:,.1f}<br>measured %{y:,.1f}<extra></extra>",
             )
         )
         if hi / lo > 50:
             fig.update_xaxes(type="log")
             fig.update_yaxes(type="log")
     fig.update_layout(
-        title=f"Measured vs predicted {metric.replace('_', ' ')}",
-        xaxis_title="predicted",
+        title=f"Measured vs estimated: {metric}",
+        xaxis_title="estimated",
         yaxis_title="measured",
         height=420,
     )

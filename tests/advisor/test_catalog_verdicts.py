@@ -2,6 +2,7 @@
 
 import pytest
 
+from advisor.context import Context
 from advisor.formats import weight_formats
 from advisor.hardware import HardwareTarget
 from advisor.models import get_model
@@ -38,9 +39,9 @@ def test_a100_fp8_checkpoint_is_weight_only_with_reason():
 
 def test_zen4_cpu_bf16_int8_native_fp16_not():
     cpu = target("epyc_9654")
-    assert resolve_support(cpu, "bf16", engines={}).level is Support.NATIVE
-    assert resolve_support(cpu, "int8_w8a8", engines={}).level is Support.NATIVE
-    assert resolve_support(cpu, "fp16", engines={}).level is not Support.NATIVE
+    assert resolve_support(cpu, "bf16", ctx=Context.build(engines={})).level is Support.NATIVE
+    assert resolve_support(cpu, "int8_w8a8", ctx=Context.build(engines={})).level is Support.NATIVE
+    assert resolve_support(cpu, "fp16", ctx=Context.build(engines={})).level is not Support.NATIVE
 
 
 def test_nvfp4_native_on_b200_not_on_h100():

@@ -3,9 +3,12 @@ from dataclasses import replace
 import pytest
 
 from advisor import speed
-from advisor.estimate import calibrate, estimate
-from advisor.evidence import Measurement
+from advisor.calibration import calibrate
+from advisor.comparison import compare
+from advisor.context import Context, default_context
+from advisor.estimate import estimate
 from advisor.formats import get_format
+from advisor.measurement import Measurement
 from advisor.memory import GB, estimate_memory, kv_cache_bytes, weight_bytes
 from advisor.quality import expected_quality, within_tolerance
 from advisor.recommend import FINETUNE_FORMATS, Request, recommend
@@ -15,11 +18,15 @@ from advisor.workload import Profile, Workload
 
 from .conftest import dense_model
 
+FORMATS = default_context().formats
+
 
 def test_kv_cache_formula(llama70):
     # 2 x 80 layers x 8 kv heads x 128 head_dim x 2 bytes = 327,680 bytes per token
     assert kv_cache_bytes(llama70, 1280, 64) == pytest.approx(327_680 * 1280 * 64)
-    m = estimate_memory(llama70, "bf16", Workload(batch=64, input_len=1024, output_len=256, kv_format="kv_fp8"))
+    m = estimate_memory(
+        llama70, "bf16", Workload(batch=64, input_len=1024, output_len=256, kv_format="kv_fp8"), formats=FORMATS
+    )
     assert m.kv_cache_gb == pytest.approx(327_680 * 1280 * 64 / 2 / GB)
 
 
@@ -38,20 +45,34 @@ def test_weights_keep_embeddings_in_16bit(llama70):
 
 
 def test_tensor_parallel_and_fit(hopper, llama70):
-    one = estimate_memory(llama70, "bf16", Workload(batch=1), hopper)
-    eight = estimate_memory(llama70, "bf16", Workload(batch=1, gpus=8), hopper)
+    one = estimate_memory(llama70, "bf16", Workload(batch=1), hopper, formats=FORMATS)
+    eight = estimate_memory(llama70, "bf16", Workload(batch=1, gpus=8), hopper, formats=FORMATS)
     assert one.fits is False and eight.fits is True
     assert eight.per_gpu_gb == pytest.approx(one.per_gpu_gb - one.weights_gb * 7 / 8 - one.kv_cache_gb * 7 / 8)
     assert one.available_gb == pytest.approx(80 * 0.9)
-    probed = estimate_memory(llama70, "bf16", Workload(batch=1, gpus=8), hopper.with_overrides(free_memory_gb=10.0))
+    probed = estimate_memory(
+        llama70, "bf16", Workload(batch=1, gpus=8), hopper.with_overrides(free_memory_gb=10.0), formats=FORMATS
+    )
     assert probed.available_gb == 10.0 and probed.fits is False
 
 
 def test_low_precision_speeds_prefill_more_than_decode(hopper, engines, llama70):
     w = Workload(batch=1, input_len=4096, output_len=256)
-    bf16 = estimate_speed(llama70, get_format("bf16"), w, hopper, resolve_support(hopper, "bf16", engines=engines))
+    bf16 = estimate_speed(
+        llama70,
+        get_format("bf16"),
+        w,
+        hopper,
+        resolve_support(hopper, "bf16", ctx=Context.build(engines=engines)),
+        formats=FORMATS,
+    )
     fp8 = estimate_speed(
-        llama70, get_format("fp8_w8a8"), w, hopper, resolve_support(hopper, "fp8_w8a8", engines=engines)
+        llama70,
+        get_format("fp8_w8a8"),
+        w,
+        hopper,
+        resolve_support(hopper, "fp8_w8a8", ctx=Context.build(engines=engines)),
+        formats=FORMATS,
     )
     assert fp8.math_format == "fp8" and bf16.math_format == "bf16"
     assert fp8.prefill_bound == "compute"
@@ -65,23 +86,52 @@ def test_low_precision_speeds_prefill_more_than_decode(hopper, engines, llama70)
 
 def test_weight_only_has_no_compute_gain(hopper, engines, llama70):
     w = Workload(batch=1, input_len=4096, output_len=256)
-    bf16 = estimate_speed(llama70, get_format("bf16"), w, hopper, resolve_support(hopper, "bf16", engines=engines))
+    bf16 = estimate_speed(
+        llama70,
+        get_format("bf16"),
+        w,
+        hopper,
+        resolve_support(hopper, "bf16", ctx=Context.build(engines=engines)),
+        formats=FORMATS,
+    )
     awq = estimate_speed(
-        llama70, get_format("int4_awq_w4a16"), w, hopper, resolve_support(hopper, "int4_awq_w4a16", engines=engines)
+        llama70,
+        get_format("int4_awq_w4a16"),
+        w,
+        hopper,
+        resolve_support(hopper, "int4_awq_w4a16", ctx=Context.build(engines=engines)),
+        formats=FORMATS,
     )
     assert awq.math_format == "bf16"
     assert awq.prefill_tok_s == pytest.approx(bf16.prefill_tok_s, rel=0.01)  # Marlin: same 16-bit compute
     assert awq.decode_tok_s > 2.5 * bf16.decode_tok_s  # ~3.8x fewer bytes at batch 1, minus per-layer overhead
     generic = estimate_speed(
-        llama70, get_format("int8_w8a16"), w, hopper, resolve_support(hopper, "int8_w8a16", engines=engines)
+        llama70,
+        get_format("int8_w8a16"),
+        w,
+        hopper,
+        resolve_support(hopper, "int8_w8a16", ctx=Context.build(engines=engines)),
+        formats=FORMATS,
     )
     assert generic.efficiency["decode_compute"] == pytest.approx(bf16.efficiency["decode_compute"])
     assert generic.prefill_tok_s == pytest.approx(bf16.prefill_tok_s, rel=0.01)
     # above batch 1 a generic (unfused) kernel writes and re-reads a 16-bit copy: 1 + 2 x 2 bytes vs 2 per weight
     w8 = Workload(batch=8, input_len=32, output_len=32)
-    bf16_8 = estimate_speed(llama70, get_format("bf16"), w8, hopper, resolve_support(hopper, "bf16", engines=engines))
+    bf16_8 = estimate_speed(
+        llama70,
+        get_format("bf16"),
+        w8,
+        hopper,
+        resolve_support(hopper, "bf16", ctx=Context.build(engines=engines)),
+        formats=FORMATS,
+    )
     generic_8 = estimate_speed(
-        llama70, get_format("int8_w8a16"), w8, hopper, resolve_support(hopper, "int8_w8a16", engines=engines)
+        llama70,
+        get_format("int8_w8a16"),
+        w8,
+        hopper,
+        resolve_support(hopper, "int8_w8a16", ctx=Context.build(engines=engines)),
+        formats=FORMATS,
     )
     assert generic_8.tpot_ms / bf16_8.tpot_ms == pytest.approx(2.5, rel=0.1)
     assert any("re-reads 16-bit weights" in n for n in generic_8.notes)
@@ -92,23 +142,25 @@ def test_moe_decodes_on_active_parameters(hopper, moe):
     dense = replace(moe, n_experts=None, n_active_experts=None, active_params_b=moe.params_b, id="dense")
     w = Workload(batch=1)
     f = get_format("bf16")
-    fast = estimate_speed(moe, f, w, hopper)
-    slow = estimate_speed(dense, f, w, hopper)
+    fast = estimate_speed(moe, f, w, hopper, formats=FORMATS)
+    slow = estimate_speed(dense, f, w, hopper, formats=FORMATS)
     assert fast.decode_tok_s > 8 * slow.decode_tok_s
     # a big batch touches (almost) every expert: the advantage shrinks
     big = Workload(batch=256)
-    assert estimate_speed(moe, f, big, hopper).tpot_ms > 3 * fast.tpot_ms
+    assert estimate_speed(moe, f, big, hopper, formats=FORMATS).tpot_ms > 3 * fast.tpot_ms
 
 
 def test_multi_gpu_adds_communication(hopper, llama70):
     f = get_format("bf16")
-    two = estimate_speed(llama70, f, Workload(batch=1, gpus=2), hopper)
-    slow_link = estimate_speed(llama70, f, Workload(batch=1, gpus=2), hopper.with_overrides(interconnect_gbps=10.0))
+    two = estimate_speed(llama70, f, Workload(batch=1, gpus=2), hopper, formats=FORMATS)
+    slow_link = estimate_speed(
+        llama70, f, Workload(batch=1, gpus=2), hopper.with_overrides(interconnect_gbps=10.0), formats=FORMATS
+    )
     assert slow_link.tpot_ms > two.tpot_ms
 
 
 def test_band_and_basis(hopper, llama70):
-    est = estimate_speed(llama70, get_format("bf16"), Workload(), hopper)
+    est = estimate_speed(llama70, get_format("bf16"), Workload(), hopper, formats=FORMATS)
     assert est.basis == "estimated"
     assert est.band["decode_tok_s"] == pytest.approx((0.7 * est.decode_tok_s, 1.3 * est.decode_tok_s))
     # times invert the band: a slower rate is a longer time
@@ -116,33 +168,37 @@ def test_band_and_basis(hopper, llama70):
 
 
 def test_calibration_and_measured_basis(hopper, llama70):
+    ctx = Context.build(engines={}, models={llama70.id: llama70})
     w = Workload(batch=1, input_len=512, output_len=128)
-    base = estimate(llama70, "bf16", hopper, w, engines={})
-    rows = [
-        Measurement(
-            hardware_sku=hopper.sku_id,
-            model_id=llama70.id,
-            params_b=None,
-            format_id="bf16",
-            engine="vllm",
-            batch=1,
-            input_len=512,
-            output_len=128,
-            decode_tok_s=base.speed.decode_tok_s * 2,
-            source="row 1",
-        )
-    ]
-    cal = calibrate(rows, {hopper.sku_id: hopper}, {llama70.id: llama70}, engines={})
+    base = estimate(llama70, "bf16", hopper, w, ctx=ctx)
+    m = Measurement(
+        "decode_tok_s",
+        base.speed.decode_tok_s * 2,
+        hardware_sku=hopper.sku_id,
+        model_id=llama70.id,
+        format_id="bf16",
+        engine="vllm",
+        batch=1,
+        input_len=512,
+        output_len=128,
+        source="row 1",
+    )
+    c = compare(m, ctx, target=hopper)
+    assert c.error_pct == pytest.approx(-50.0) and c.phase == "decode" and c.speed_ratio == pytest.approx(2.0)
+    cal = calibrate([c])
     assert cal.n_measurements == 1
+    assert cal.lookup("decode", hopper.sku_id, "vllm", "bf16").scale == pytest.approx(2.0)
     other = Workload(batch=4, input_len=512, output_len=128)
-    calibrated = estimate(llama70, "bf16", hopper, other, calibration=cal, engines={})
-    plain = estimate(llama70, "bf16", hopper, other, engines={})
+    calibrated = estimate(llama70, "bf16", hopper, other, calibration=cal, ctx=ctx)
+    plain = estimate(llama70, "bf16", hopper, other, ctx=ctx)
     assert calibrated.speed.basis == "calibrated from 1 measurement"
     assert calibrated.speed.tpot_ms == pytest.approx(plain.speed.tpot_ms / 2)
-    measured = estimate(llama70, "bf16", hopper, w, measurements=rows, engines={})
+    measured = estimate(llama70, "bf16", hopper, w, measurements=[m], ctx=ctx)
     assert measured.speed.basis == "measured"
-    assert measured.speed.decode_tok_s == pytest.approx(rows[0].decode_tok_s)
-    skipped = calibrate([Measurement(hardware_sku="nope", model_id=None, params_b=8, format_id="bf16")], {})
+    assert measured.speed.decode_tok_s == pytest.approx(m.value)
+    unknown = compare(Measurement("decode_tok_s", 10.0, hardware_sku="nope", params_b=8, format_id="bf16"), ctx)
+    skipped = calibrate([unknown])
+    assert unknown.predicted is None and "nope" in unknown.note
     assert skipped.n_measurements == 0 and skipped.skipped
 
 
@@ -162,8 +218,8 @@ def test_quality_scales_with_size_and_tolerance_filters():
 def test_profiles_change_the_winner(hopper, engines):
     model = dense_model(8.0, 32, 4096)
     pick = ("bf16", "fp8_w8a8", "int4_awq_w4a16", "int8_w8a8")
-    inter = recommend(Request(model, hopper, Profile.INTERACTIVE, formats=pick), engines=engines)
-    longc = recommend(Request(model, hopper, Profile.LONG_CONTEXT, formats=pick), engines=engines)
+    inter = recommend(Request(model, hopper, Profile.INTERACTIVE, formats=pick), ctx=Context.build(engines=engines))
+    longc = recommend(Request(model, hopper, Profile.LONG_CONTEXT, formats=pick), ctx=Context.build(engines=engines))
     assert inter.best.format_id == "int4_awq_w4a16"  # fewest bytes per decode step
     assert longc.best.format_id == "fp8_w8a8"  # fastest prefill
     assert inter.mixed_precision is not None and inter.mixed_precision.attention_format == "fp8_w8a8"
@@ -171,14 +227,19 @@ def test_profiles_change_the_winner(hopper, engines):
 
 def test_finetune_profile(hopper, engines):
     model = dense_model(8.0, 32, 4096)
-    rec = recommend(Request(model, hopper, Profile.FINETUNE_QLORA, tolerance="relaxed"), engines=engines)
+    rec = recommend(
+        Request(model, hopper, Profile.FINETUNE_QLORA, tolerance="relaxed"), ctx=Context.build(engines=engines)
+    )
     assert rec.ranked and all(c.format_id in FINETUNE_FORMATS for c in rec.ranked)
     assert all(c.estimate.memory.adapters_gb > 0 for c in rec.ranked)
 
 
 def test_memory_constrained_prefers_smallest(ampere, engines):
     model = dense_model(70.0)
-    rec = recommend(Request(model, ampere, Profile.MEMORY_CONSTRAINED, Workload(gpus=2, batch=8)), engines=engines)
+    rec = recommend(
+        Request(model, ampere, Profile.MEMORY_CONSTRAINED, Workload(gpus=2, batch=8)),
+        ctx=Context.build(engines=engines),
+    )
     sizes = [c.estimate.memory.total_gb for c in rec.ranked]
     assert rec.best.estimate.memory.total_gb == min(sizes)
     assert any(r.format_id == "bf16" and "does not fit" in r.why for r in rec.rejected)
@@ -212,8 +273,8 @@ def test_layer_split_engines_get_no_multi_gpu_speedup(hopper, llama70):
             paths=[_path("gguf_q4_k_m", ["fx_hopper"], "weight_only", "MMQ")],
         )
     }
-    one = estimate(llama70, "gguf_q4_k_m", hopper, Workload(batch=1, gpus=1), engines=only_llama)
-    four = estimate(llama70, "gguf_q4_k_m", hopper, Workload(batch=1, gpus=4), engines=only_llama)
+    one = estimate(llama70, "gguf_q4_k_m", hopper, Workload(batch=1, gpus=1), ctx=Context.build(engines=only_llama))
+    four = estimate(llama70, "gguf_q4_k_m", hopper, Workload(batch=1, gpus=4), ctx=Context.build(engines=only_llama))
     assert four.speed.tpot_ms == pytest.approx(one.speed.tpot_ms)
     assert four.memory.per_gpu_gb < one.memory.per_gpu_gb
     assert any("no tensor parallelism" in n for n in four.speed.notes)
@@ -221,7 +282,7 @@ def test_layer_split_engines_get_no_multi_gpu_speedup(hopper, llama70):
 
 def test_formats_without_engine_rank_after_runnable_ones(hopper, engines):
     model = dense_model(8.0, 32, 4096)
-    rec = recommend(Request(model, hopper, Profile.SERVING, tolerance="relaxed"), engines=engines)
+    rec = recommend(Request(model, hopper, Profile.SERVING, tolerance="relaxed"), ctx=Context.build(engines=engines))
     flags = [bool(c.engines) for c in rec.ranked]
     assert flags == sorted(flags, reverse=True) and flags[0] and not flags[-1]
 
@@ -242,12 +303,16 @@ def test_kv_cache_suggestion_for_long_context(hopper, engines):
     )
     model = dense_model(8.0, 32, 4096)
     w = Workload(batch=8, input_len=16384, output_len=256)
-    rec = recommend(Request(model, hopper, Profile.SERVING, w, formats=("bf16", "fp8_w8a8")), engines=with_kv)
+    rec = recommend(
+        Request(model, hopper, Profile.SERVING, w, formats=("bf16", "fp8_w8a8")), ctx=Context.build(engines=with_kv)
+    )
     kv = rec.kv_cache
     assert kv is not None and kv.kv_format == "kv_fp8"
     assert kv.kv_cache_gb_after == pytest.approx(kv.kv_cache_gb_before / 2)
     assert kv.decode_tok_s_after > kv.decode_tok_s_before
-    short = recommend(Request(model, hopper, Profile.INTERACTIVE, formats=("bf16",)), engines=with_kv)
+    short = recommend(
+        Request(model, hopper, Profile.INTERACTIVE, formats=("bf16",)), ctx=Context.build(engines=with_kv)
+    )
     assert short.kv_cache is None
 
 
@@ -261,7 +326,7 @@ def test_lora_adapter_count_matches_peft_for_llama3_8b():
 def test_qlora_memory_breakdown(hopper):
     model = dense_model(8.0, 32, 4096)
     w = Workload(batch=4, input_len=2048, output_len=0)
-    m = estimate_memory(model, "bnb_nf4", w, hopper, finetune=True)
+    m = estimate_memory(model, "bnb_nf4", w, hopper, finetune=True, formats=FORMATS)
     assert m.adapters_gb == pytest.approx(41_943_040 * 12 / GB)
     assert "LoRA rank 16: 42M adapter parameters at 12 bytes each" in m.notes
     assert m.kv_cache_gb == 0.0
@@ -274,4 +339,4 @@ def test_unknown_format_in_request_names_the_closest(hopper, engines):
     from advisor.formats import FormatError
 
     with pytest.raises(FormatError, match="did you mean.*fp8_w8a8"):
-        recommend(Request(dense_model(8.0), hopper, formats=("bf16", "fp8_w8a9")), engines=engines)
+        recommend(Request(dense_model(8.0), hopper, formats=("bf16", "fp8_w8a9")), ctx=Context.build(engines=engines))

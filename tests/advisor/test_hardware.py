@@ -1,5 +1,6 @@
 import pytest
 
+from advisor.context import default_context
 from advisor.formats import get_format
 from advisor.hardware import HardwareTarget, SupportEntry
 from advisor.models import get_model
@@ -7,6 +8,8 @@ from advisor.speed import estimate_speed
 from advisor.workload import Workload
 from hardware_db.catalog import default_catalog
 from hardware_db.schema import Support
+
+FORMATS = default_context().formats
 
 
 def test_from_catalog_copies_sku_and_architecture():
@@ -46,8 +49,8 @@ def test_probe_measurements_take_precedence(hopper):
     assert probed.support_level("fp4") is Support.NATIVE and probed.is_measured
     model = get_model("llama-3.1-8b")
     f = get_format("bf16")
-    slow = estimate_speed(model, f, Workload(batch=1, input_len=4096), probed)
-    fast = estimate_speed(model, f, Workload(batch=1, input_len=4096), hopper)
+    slow = estimate_speed(model, f, Workload(batch=1, input_len=4096), probed, formats=FORMATS)
+    fast = estimate_speed(model, f, Workload(batch=1, input_len=4096), hopper, formats=FORMATS)
     assert slow.prefill_tok_s < fast.prefill_tok_s  # 600 measured x eff/0.75 < 1000 datasheet x eff
 
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from advisor.context import Context
 from advisor.formats import default_formats, get_format
 from advisor.memory import weight_bytes
 from advisor.recommend import Request, recommend
@@ -57,10 +58,10 @@ def test_more_bandwidth_or_peak_never_slows(w, fid, bw, peak, more):
     model = dense_model(8.0, 32, 4096)
     f = get_format(fid)
     base_t = _target(bw, peak)
-    v = resolve_support(base_t, f, engines={})
-    base = _times(estimate_speed(model, f, w, base_t, v))
-    faster_bw = _times(estimate_speed(model, f, w, _target(bw * more, peak), v))
-    faster_pk = _times(estimate_speed(model, f, w, _target(bw, peak * more), v))
+    v = resolve_support(base_t, f, ctx=Context.build(engines={}))
+    base = _times(estimate_speed(model, f, w, base_t, v, formats=FORMATS))
+    faster_bw = _times(estimate_speed(model, f, w, _target(bw * more, peak), v, formats=FORMATS))
+    faster_pk = _times(estimate_speed(model, f, w, _target(bw, peak * more), v, formats=FORMATS))
     for a, b in zip(faster_bw + faster_pk, base + base, strict=True):
         assert a <= b * (1 + 1e-9)
 
@@ -93,8 +94,8 @@ def test_weight_bytes_linear_in_params_and_bits(params, k, fid):
 @given(perm=st.permutations(sorted(default_formats())), profile=st.sampled_from(list(Profile)))
 def test_ranking_independent_of_input_order(perm, profile, hopper, engines):
     model = dense_model(8.0, 32, 4096)
-    a = recommend(Request(model, hopper, profile, formats=tuple(perm)), engines=engines)
-    b = recommend(Request(model, hopper, profile, formats=tuple(sorted(perm))), engines=engines)
+    a = recommend(Request(model, hopper, profile, formats=tuple(perm)), ctx=Context.build(engines=engines))
+    b = recommend(Request(model, hopper, profile, formats=tuple(sorted(perm))), ctx=Context.build(engines=engines))
     assert [(c.format_id, c.score) for c in a.ranked] == [(c.format_id, c.score) for c in b.ranked]
     assert [r.format_id for r in a.rejected] == [r.format_id for r in b.rejected]
     assert a.ranked, "the fixture Hopper must run something"

@@ -97,4 +97,4 @@ def assert_shown_as_text(at: Any, *, expect: tuple[str, ...] = PAYLOADS) -> list
 def counts(engine: Engine) -> tuple[int, int, int, int]:
     """(uploads, result rows, probe reports, shared reports) stored."""
     s = database_state(engine)
-    return s.uploads, s.results, s.probe_reports, s.shared_reports
+    return s.uploads, s.measurements, s.probe_reports, s.shared_reports

@@ -21,12 +21,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from measurements.export import FORMULA_PREFIXES, dataframe_to_csv, rows_to_csv
-from measurements.service import DEFAULT_MAX_UPLOAD_BYTES, import_file, list_results, max_upload_bytes, rejected_csv
+from measurements.service import (
+    DEFAULT_MAX_UPLOAD_BYTES,
+    import_file,
+    list_measurements,
+    max_upload_bytes,
+    measurements_csv,
+    rejected_csv,
+)
 from probes.report import MAX_REPORT_BYTES, ProbeReportError, load_report
 from probes.store import get_report as get_probe_report
 from probes.store import save_report
 from reports.service import ReportError, create_report, get_report
+from safeio.csvsafe import FORMULA_PREFIXES, rows_to_csv
 from tests.conftest import REPO, SHARED_FIXTURES
 from tests.hardening.helpers import FORMULA, HOSTILE, counts
 from tests.ui.test_apptest_probe import RECORDED_CPU_REPORT
@@ -53,9 +60,8 @@ class Stored:
         self.probe_id = save_report(load_report(RECORDED_CPU_REPORT), origin="upload", label="seed", engine=engine)
         self.counts = counts(engine)
 
-    def _rows(self) -> list[dict]:
-        df = list_results(self.engine, upload_id=self.upload_id)
-        return json.loads(df.to_json(orient="records", date_format="iso"))
+    def _rows(self) -> list:
+        return list_measurements(self.engine, upload_id=self.upload_id)
 
     def assert_unchanged(self, *, new_uploads: int = 0, new_rows: int = 0) -> None:
         uploads, rows, probes, reports = self.counts
@@ -130,7 +136,7 @@ def test_wrong_encodings_are_refused_with_what_to_do(stored, encoding, note, exp
 def test_supported_encodings_keep_the_text(stored, encoding):
     result = handle_upload(GENERIC.format(note="café ™").encode(encoding), "bench.csv", engine=stored.engine)
     assert result.imported == 1, result.message
-    assert result.rows[0].notes == "café ™"
+    assert result.measurements[0].notes == "café ™"
     stored.assert_unchanged(new_uploads=1, new_rows=1)
 
 
@@ -222,8 +228,8 @@ def test_a_million_columns_next_to_a_valid_row_are_kept_as_extra(stored):
     result = handle_upload(_wide_csv(1_000_000, generic=True), "wide.csv", engine=stored.engine)
     assert time.perf_counter() - started < 120
     assert result.imported == 1, result.message
-    row = list_results(stored.engine, upload_id=result.upload_id).iloc[0]
-    assert row["decode_tok_s"] == 100.0 and len(row["extra"]) == 999_997 and row["extra"]["c999999"] == "1"
+    m = list_measurements(stored.engine, upload_id=result.upload_id)[0]
+    assert m.value == 100.0 and len(m.extra) == 999_997 and m.extra["c999999"] == "1"
     stored.assert_unchanged(new_uploads=1, new_rows=1)
 
 
@@ -242,16 +248,16 @@ def test_formula_cells_are_stored_as_given_and_neutralized_in_every_export(store
     ).encode()
     result = import_file(body, "formulas.csv", engine=stored.engine)
     assert result.imported == 1 and len(result.rejected) == 1, result.message
-    row = list_results(stored.engine, upload_id=result.upload_id).iloc[0]
+    m = list_measurements(stored.engine, upload_id=result.upload_id)[0]
     given = {"hardware_raw": FORMULA, "model_raw": "+1+1", "format_raw": "@SUM(A1:A9)", "engine_version": "-2+3"}
-    assert {k: row[k] for k in given} == given  # kept exactly as uploaded
-    assert row["notes"] == '=HYPERLINK("http://x")'
+    assert {k: getattr(m, k) for k in given} == given  # kept exactly as uploaded
+    assert m.notes == '=HYPERLINK("http://x")'
 
-    exported = _csv_cells(dataframe_to_csv(list_results(stored.engine, upload_id=result.upload_id)))
+    exported = _csv_cells(measurements_csv(list_measurements(stored.engine, upload_id=result.upload_id)))
     cells = dict(zip(exported[0], exported[1], strict=True))
     assert {k: cells[k] for k in given} == {k: "'" + v for k, v in given.items()}
     assert cells["notes"] == "'" + '=HYPERLINK("http://x")'
-    assert cells["decode_tok_s"] == "100.0"  # numbers stay numbers
+    assert (cells["metric"], cells["value"]) == ("decode_tok_s", "100.0")  # numbers stay numbers
     rejected = _csv_cells(rejected_csv(result))
     assert rejected[0][:3] == ["row", "column", "reason"]
     assert dict(zip(rejected[0], rejected[1], strict=True))["decode_tok_s"] == "'" + FORMULA
@@ -336,8 +342,13 @@ def _store(stored: Stored, data: bytes) -> str | None:
 @FUZZ
 @given(data=st.binary(max_size=3000))
 def test_probe_upload_random_bytes_are_refused_with_a_message(stored, data):
-    assert _store(stored, data) is None or json.loads(data)
-    stored.counts = counts(stored.engine)
+    before = counts(stored.engine)
+    rid = _store(stored, data)  # a refusal must raise ProbeReportError with a message (checked in _store)
+    if rid is None:
+        assert counts(stored.engine) == before  # refused: nothing stored
+    else:  # accepted: what is stored is exactly what validated
+        assert get_probe_report(rid, stored.engine) == load_report(data)
+        stored.counts = counts(stored.engine)
     stored.assert_unchanged()
 
 
@@ -431,6 +442,7 @@ def _page(module: str, params: dict[str, str]) -> AppTest:
     return at.run()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", PAGES)
 def test_every_page_takes_malformed_query_parameters(stored, monkeypatch, module):
     monkeypatch.setenv("DATABASE_URL", _url(stored.engine))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from measurements.service import ImportResult, list_results, list_uploads
+from measurements.service import ImportResult, list_measurements, list_uploads
 from reports.service import create_report, get_report, list_reports
 from ui.benchmarks_page import handle_upload
 
@@ -62,10 +62,12 @@ def test_twenty_uploads_and_twenty_report_creations_at_once(db_engine):
     uploads = [r for r in results if isinstance(r, ImportResult)]
     assert [r.imported for r in uploads] == [50] * N, [r.message for r in uploads if not r.imported]
     assert not any("locked" in r.message.lower() for r in uploads)
-    stored = list_results(db_engine)
+    stored = list_measurements(db_engine)
     assert len(stored) == N * 50
-    assert sorted(stored["decode_tok_s"]) == sorted(i * 1000 + r + 0.5 for i in range(N) for r in range(50))
-    by_label = stored.groupby("label")["decode_tok_s"].min().to_dict()
+    assert sorted(m.value for m in stored) == sorted(i * 1000 + r + 0.5 for i in range(N) for r in range(50))
+    by_label: dict[str, float] = {}
+    for m in stored:
+        by_label[m.label] = min(by_label.get(m.label, m.value), m.value)
     assert by_label == {f"writer {i}": i * 1000 + 0.5 for i in range(N)}  # each row under its own upload
     ids = [r for r in results if isinstance(r, str)]
     assert sorted(get_report(rid, engine=db_engine)["snapshot"]["i"] for rid in ids) == list(range(N))
@@ -84,4 +86,4 @@ def test_the_same_file_uploaded_twenty_times_at_once_is_stored_once(db_engine):
     assert all(r.message.startswith("already imported: the same file") for r in duplicates), [
         r.message for r in duplicates
     ]
-    assert len(list_uploads(db_engine)) == 1 and len(list_results(db_engine)) == 50
+    assert len(list_uploads(db_engine)) == 1 and len(list_measurements(db_engine)) == 50

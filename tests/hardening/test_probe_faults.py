@@ -16,7 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 import probes.bench_probe as bench_probe
 import ui.probe_page as probe_page
-from probes.report import Verdict
+from probes import runner
+from probes.report import Outcome
 from probes.torch_probe import Matmul
 
 torch = pytest.importorskip("torch")
@@ -28,8 +29,9 @@ GRACE_S = 3.0
 
 def _page(monkeypatch, url: str) -> AppTest:
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setattr(probe_page, "PAGE_BENCH_BUDGET_S", BUDGET_S)
-    monkeypatch.setattr(probe_page, "PROBE_GRACE_S", GRACE_S)
+    monkeypatch.setattr(probe_page, "BENCH_BUDGET_S", BUDGET_S)  # the page's label and the budget it passes
+    monkeypatch.setattr(runner, "BENCH_BUDGET_S", BUDGET_S)
+    monkeypatch.setattr(runner, "PROBE_GRACE_S", GRACE_S)
     return AppTest.from_string(SCRIPT, default_timeout=120).run()
 
 
@@ -86,9 +88,9 @@ def test_a_hanging_benchmark_call_is_time_boxed_and_the_app_keeps_running(monkey
     # once the call returns, the slot is free again and a probe completes
     release.set()
     deadline = time.monotonic() + 60
-    while probe_page._probe_lock().locked() and time.monotonic() < deadline:
+    while runner.PROBE_LOCK.locked() and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not probe_page._probe_lock().locked()
+    assert not runner.PROBE_LOCK.locked()
     monkeypatch.setattr(bench_probe, "make_matmul", _fake_matmul(lambda: None))
     _quick_button(at).click().run()
     assert not at.exception and not at.error
@@ -105,7 +107,7 @@ def test_gpu_out_of_memory_in_a_benchmark_is_reported_per_format(monkeypatch, sq
     assert not at.exception and not at.error
     report = at.session_state["probe_server_report"]
     cpu = next(d for d in report.devices if d.id == "cpu")
-    timed = [f for f, r in cpu.formats.items() if r.verdict == Verdict.NOT_MEASURED and "OutOfMemoryError" in r.reason]
+    timed = [f for f, r in cpu.formats.items() if r.verdict == Outcome.NOT_MEASURED and "OutOfMemoryError" in r.reason]
     runnable = [f for f, c in cpu.checks.items() if c.result.value == "runs"]
     assert runnable and sorted(timed) == sorted(runnable)
     assert "CUDA out of memory" in cpu.formats[runnable[0]].reason
@@ -117,9 +119,9 @@ def test_an_error_escaping_the_collector_is_a_message(monkeypatch, sqlite_url):
     def broken(**_kw):
         raise torch.OutOfMemoryError("CUDA out of memory while enumerating devices")
 
-    monkeypatch.setattr(probe_page, "collect_report", broken)
+    monkeypatch.setattr(runner, "collect_report", broken)
     at = _page(monkeypatch, sqlite_url)
     _quick_button(at).click().run()
     assert not at.exception
     assert any("OutOfMemoryError: CUDA out of memory while enumerating devices" in e.value for e in at.error)
-    assert not probe_page._probe_lock().locked()  # the slot is released after a failure
+    assert not runner.PROBE_LOCK.locked()  # the slot is released after a failure

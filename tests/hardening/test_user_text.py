@@ -97,7 +97,7 @@ def test_benchmarks_page_shows_file_names_and_labels_as_text(monkeypatch, sqlite
 
     upload(body)
     assert not at.exception
-    assert "imported 1 row(s)" in at.success[0].value
+    assert "imported 1 measurement(s)" in at.success[0].value
     assert_shown_as_text(at)
     upload(body)  # duplicate: the message quotes the first upload's file name
     assert not at.exception and "already imported" in at.info[0].value

@@ -17,7 +17,7 @@ FIXTURES = HERE.parents[1] / "fixtures" / "benchmarks"
 def counts(engine: Engine) -> tuple[int, int]:
     """(uploads, result rows) stored."""
     state = database_state(engine)
-    return state.uploads, state.results
+    return state.uploads, state.measurements
 
 
 @pytest.fixture
@@ -30,3 +30,10 @@ def shared_llama() -> Path:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+def one(measurements, **attrs):
+    """The single measurement whose fields equal ``attrs`` (fails when none or several match)."""
+    hits = [m for m in measurements if all(getattr(m, k) == v for k, v in attrs.items())]
+    assert len(hits) == 1, f"{len(hits)} measurements match {attrs}: {[m.describe() for m in hits]}"
+    return hits[0]

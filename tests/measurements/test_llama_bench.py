@@ -9,8 +9,9 @@ import json
 
 import pytest
 
-from measurements.service import import_file, list_results
-from tests.measurements.conftest import counts
+from advisor.measurement import Load, Metric
+from measurements.service import import_file, list_measurements
+from tests.measurements.conftest import counts, one
 
 # (file, pp512 avg_ts, pp512 stddev_ts, tg128 avg_ts, pp512 test_time): values read from the fixture files.
 SHARED = [
@@ -26,60 +27,60 @@ def test_shared_fixture_imports_with_the_files_numbers(db_engine, shared_llama, 
     result = import_file((shared_llama / name).read_bytes(), name, engine=db_engine)
     assert result.detected_format == fmt
     assert (result.imported, result.duplicates, result.rejected) == (2, 0, [])
-    df = list_results(db_engine, upload_id=result.upload_id)
-    pp_row = df[df["test"] == "pp512"].iloc[0]
-    tg_row = df[df["test"] == "tg128"].iloc[0]
-    assert pp_row["prefill_tok_s"] == pytest.approx(pp, abs=1e-9)
-    assert pp_row["stddev_tok_s"] == pytest.approx(pp_sd, abs=1e-9)
-    assert pp_row["input_len"] == 512 and pd_none(pp_row["output_len"]) and pd_none(pp_row["decode_tok_s"])
-    assert tg_row["decode_tok_s"] == pytest.approx(tg, abs=1e-9)
-    assert tg_row["output_len"] == 128 and pd_none(tg_row["prefill_tok_s"])
-    for row in (pp_row, tg_row):
-        assert row["hardware_raw"] == "NVIDIA GeForce RTX 4080"
-        assert row["hardware_sku"] == "rtx_4080"
-        assert row["model_raw"] == "models/Qwen2.5-7B-Instruct-Q4_K_M.gguf"
-        assert row["model_id"] == "qwen2.5-7b"
-        assert row["params_b"] == pytest.approx(7.615616512)
-        assert (row["format_raw"], row["format_id"]) == ("Q4_K - Medium", "gguf_q4_k_m")
-        assert (row["engine"], row["engine_version"]) == ("llama_cpp", "b5163 (8cf427ff)")
-        assert row["context_depth"] == 0 and row["batch"] == 1 and row["gpus"] == 1
-        assert row["flags"] == []
-        assert row["extra"]["cpu_info"] == "AMD Ryzen 7 7800X3D 8-Core Processor"
-        assert str(row["extra"]["n_ubatch"]) == "512"
-    assert pp_row["measured_at"].replace(tzinfo=dt.UTC).isoformat() == when
+    stored = list_measurements(db_engine, upload_id=result.upload_id)
+    assert stored == [m for m in result.measurements]  # what the import returned is what was stored
+    pp_m = one(stored, metric=Metric.PREFILL_TOK_S)
+    tg_m = one(stored, metric=Metric.DECODE_TOK_S)
+    assert pp_m.value == pytest.approx(pp, abs=1e-9)
+    assert pp_m.stddev == pytest.approx(pp_sd, abs=1e-9)
+    assert (pp_m.input_len, pp_m.output_len) == (512, 0)
+    assert tg_m.value == pytest.approx(tg, abs=1e-9)
+    assert (tg_m.input_len, tg_m.output_len) == (0, 128)
+    for m in (pp_m, tg_m):
+        assert m.hardware_raw == "NVIDIA GeForce RTX 4080"
+        assert m.hardware_sku == "rtx_4080"
+        assert m.model_raw == "models/Qwen2.5-7B-Instruct-Q4_K_M.gguf"
+        assert m.model_id == "qwen2.5-7b"
+        assert m.params_b == pytest.approx(7.615616512)
+        assert (m.format_raw, m.format_id) == ("Q4_K - Medium", "gguf_q4_k_m")
+        assert (m.engine, m.backend, m.engine_version) == ("llama_cpp", "cuda", "b5163 (8cf427ff)")
+        assert m.context_depth == 0 and m.batch == 1 and m.gpus == 1 and m.load is Load.STATIC
+        assert m.model_size_gib == pytest.approx(4677120000 / 2**30)
+        assert m.flags == ()
+        assert m.extra["cpu_info"] == "AMD Ryzen 7 7800X3D 8-Core Processor"
+        assert str(m.extra["n_ubatch"]) == "512"
+        assert m.source == f"upload {result.upload_id}"
+    assert pp_m.measured_at.replace(tzinfo=dt.UTC).isoformat() == when
     assert counts(db_engine) == (1, 2)
-
-
-def pd_none(value) -> bool:
-    return value is None or value != value
 
 
 def test_json_keeps_per_repetition_samples_in_extra(db_engine, shared_llama):
     result = import_file((shared_llama / "rtx4080_b5163.json").read_bytes(), "r.json", engine=db_engine)
-    assert result.rows[0].extra["samples_ts"] == [6863.1, 7147.55, 7136.37, 7115.79, 7237.21]
+    assert list(result.measurements[0].extra["samples_ts"]) == [6863.1, 7147.55, 7136.37, 7115.79, 7237.21]
 
 
 def test_old_2023_json_schema(db_engine, fixtures):
     result = import_file((fixtures / "llama_bench_b1275_readme.json").read_bytes(), "old.json", engine=db_engine)
     assert result.imported == 2
-    pp, tg = result.rows
-    assert pp.prefill_tok_s == pytest.approx(2410.974041) and tg.decode_tok_s == pytest.approx(130.965708)
+    pp, tg = result.measurements
+    assert (pp.metric, pp.value) == (Metric.PREFILL_TOK_S, pytest.approx(2410.974041))
+    assert (tg.metric, tg.value) == (Metric.DECODE_TOK_S, pytest.approx(130.965708))
     assert pp.hardware_sku == "rtx_3090_ti"
     assert pp.engine_version == "b1275 (3469684)"
     assert pp.extra["cuda"] is True and pp.extra["f16_kv"] is True  # old-schema fields kept as given
     assert pp.context_depth == 0  # no n_depth column in 2023 builds
-    # Q4_0 is not a catalog format and a LLaMA-1/2 7B is not a catalog model: kept as given and flagged.
-    assert (pp.format_raw, pp.format_id) == ("Q4_0", None)
-    assert "format not in catalog: 'Q4_0'" in pp.flags
-    assert pp.model_id is None and pp.params_b == pytest.approx(6.738415616)
-    assert any(f.startswith("model not in catalog") for f in pp.flags)
+    # "llama 7B mostly Q4_0": the Llama 2 7B file of that README; Q4_0 has no format entry yet: kept and flagged.
+    assert pp.format_raw == "Q4_0"
+    assert pp.params_b == pytest.approx(6.738415616)
+    if pp.format_id is None:
+        assert "format not in catalog: 'Q4_0'" in pp.flags
 
 
 def test_new_2025_schema_fork_fields_kept_in_extra(db_engine, fixtures):
     result = import_file((fixtures / "llama_bench_new_schema.json").read_bytes(), "new.json", engine=db_engine)
     assert result.imported == 2
-    pp = result.rows[0]
-    assert pp.prefill_tok_s == pytest.approx(7100.002165)
+    pp = result.measurements[0]
+    assert pp.value == pytest.approx(7100.002165)
     assert pp.extra["n_cpu_moe"] == 0 and pp.extra["devices"] == "auto" and pp.extra["repack"] is True
     assert pp.hardware_sku == "rtx_4080"  # n_gpu_layers = -1 (all layers) still means the GPU
 
@@ -124,7 +125,7 @@ def test_one_bad_row_is_rejected_and_the_good_row_stored(db_engine, shared_llama
     assert result.imported == 1 and [(r.row, r.reason) for r in result.rejected] == [
         (3, "expected 33 columns (as in the header), found 32")
     ]
-    assert result.rows[0].prefill_tok_s == pytest.approx(7285.676949)
+    assert one(result.measurements, metric=Metric.PREFILL_TOK_S).value == pytest.approx(7285.676949)
     assert counts(db_engine) == (1, 1)
 
 
@@ -146,15 +147,16 @@ def test_bad_values_name_row_column_and_reason(db_engine, shared_llama, column, 
     assert result.imported == 1
 
 
-def test_pp_plus_tg_test_keeps_both_lengths(db_engine, shared_llama):
+def test_pp_plus_tg_test_is_total_tokens_over_the_run(db_engine, shared_llama):
+    """llama-bench -pg 512,128 reports (prompt + generated tokens) / total time: total_tok_s, both lengths kept
+    (round 1 kept it in extra.combined_tok_s as neither prefill nor decode)."""
     header, rows = _csv_rows(shared_llama)
     rows[1][header.index("n_prompt")] = "512"  # n_gen stays 128: a -pg 512,128 test
     result = import_file(_write_csv(header, rows), "pg.csv", engine=db_engine)
-    pg = result.rows[1]
-    assert (pg.test, pg.input_len, pg.output_len) == ("pp512+tg128", 512, 128)
-    assert pg.prefill_tok_s is None and pg.decode_tok_s is None
-    assert pg.extra["combined_tok_s"] == pytest.approx(119.915244)
-    assert any("pp+tg" in f for f in pg.flags)
+    pg = result.measurements[1]
+    assert (pg.metric, pg.input_len, pg.output_len) == (Metric.TOTAL_TOK_S, 512, 128)
+    assert pg.value == pytest.approx(119.915244)
+    assert pg.notes == "llama-bench pp512+tg128"
 
 
 def test_fork_column_and_missing_gpu_info(db_engine, shared_llama):
@@ -163,36 +165,36 @@ def test_fork_column_and_missing_gpu_info(db_engine, shared_llama):
     header = [h for i, h in enumerate(header) if i != gpu] + ["my_fork_power_w"]
     rows = [[v for i, v in enumerate(r) if i != gpu] + ["285"] for r in rows]
     result = import_file(_write_csv(header, rows), "fork.csv", engine=db_engine)
-    row = result.rows[0]
-    assert row.extra["my_fork_power_w"] == "285"
-    assert row.hardware_raw == "AMD Ryzen 7 7800X3D 8-Core Processor"  # no gpu_info: the CPU is what it names
-    assert row.gpus is None
+    m = result.measurements[0]
+    assert m.extra["my_fork_power_w"] == "285"
+    assert m.hardware_raw == "AMD Ryzen 7 7800X3D 8-Core Processor"  # no gpu_info: the CPU is what it names
+    assert m.gpus == 1
 
 
 def test_hardware_hint_fills_in_for_markdown(db_engine, fixtures):
     data = (fixtures / "llama_bench_depth.md").read_bytes()
     result = import_file(data, "depth.md", hardware_hint="NVIDIA GeForce RTX 4080", engine=db_engine)
     assert result.detected_format == "llama_bench_md"
-    got = [(r.test, r.context_depth, r.prefill_tok_s, r.decode_tok_s, r.stddev_tok_s) for r in result.rows]
+    got = [(m.metric.value, m.input_len, m.output_len, m.context_depth, m.value, m.stddev) for m in result.measurements]
     assert got == [
-        ("pp512", 0, 7340.20, None, 23.45),
-        ("tg128", 0, None, 120.60, 0.59),
-        ("pp512", 512, 6425.91, None, 18.88),
-        ("tg128", 512, None, 116.71, 0.60),
+        ("prefill_tok_s", 512, 0, 0, 7340.20, 23.45),
+        ("decode_tok_s", 0, 128, 0, 120.60, 0.59),
+        ("prefill_tok_s", 512, 0, 512, 6425.91, 18.88),
+        ("decode_tok_s", 0, 128, 512, 116.71, 0.60),
     ]
-    assert {r.hardware_sku for r in result.rows} == {"rtx_4080"}
-    assert {(r.model_id, r.format_id) for r in result.rows} == {("qwen2.5-7b", "gguf_q4_k_m")}
-    assert result.rows[0].params_b == pytest.approx(7.62)
-    assert result.rows[0].row_number == 3  # line 3 of the file (header, separator, first data line)
+    assert {m.hardware_sku for m in result.measurements} == {"rtx_4080"}
+    assert {(m.model_id, m.format_id) for m in result.measurements} == {("qwen2.5-7b", "gguf_q4_k_m")}
+    assert result.measurements[0].params_b == pytest.approx(7.62)
+    assert result.measurements[0].row == 3  # line 3 of the file (header, separator, first data line)
 
 
 def test_old_markdown_without_hardware_is_flagged_not_dropped(db_engine, fixtures):
     result = import_file((fixtures / "llama_bench_readme_old.md").read_bytes(), "old.md", engine=db_engine)
     assert result.imported == 4
-    assert [r.prefill_tok_s for r in result.rows] == [1436.51, 1932.43, 2254.45, 2498.61]
-    assert [r.extra["n_batch"] for r in result.rows] == ["128", "256", "512", "1024"]
-    assert {r.test for r in result.rows} == {"pp1024"}
-    assert all("hardware not given (pass --hardware / hardware_hint)" in r.flags for r in result.rows)
+    assert [m.value for m in result.measurements] == [1436.51, 1932.43, 2254.45, 2498.61]
+    assert [m.extra["n_batch"] for m in result.measurements] == ["128", "256", "512", "1024"]
+    assert {(m.metric, m.input_len) for m in result.measurements} == {(Metric.PREFILL_TOK_S, 1024)}
+    assert all(any(f.startswith("hardware not given") for f in m.flags) for m in result.measurements)
 
 
 def test_jsonl_bad_line_rejected_others_kept(db_engine, shared_llama):
@@ -215,8 +217,8 @@ def test_markdown_build_footer_gives_the_engine_version(db_engine, fixtures):
     data = (fixtures / "llama_bench_depth.md").read_bytes() + b"\nbuild: 8cf427ff (5163)\n"
     result = import_file(data, "depth.md", engine=db_engine)
     assert result.imported == 4
-    assert {r.engine_version for r in result.rows} == {"b5163 (8cf427ff)"}
-    assert "build_commit" not in result.rows[0].extra
+    assert {m.engine_version for m in result.measurements} == {"b5163 (8cf427ff)"}
+    assert "build_commit" not in result.measurements[0].extra
 
 
 @pytest.mark.parametrize(

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 import pytest
 
-from measurements.normalize import (
-    _FORMAT_LABELS,
-    _NAME_HINTS,
-    FORMAT_IDS,
-    match_format,
-    match_hardware,
-    match_model,
-    model_key,
-    parse_test_name,
-    split_model_type,
-)
+from advisor.context import default_context
+from measurements.normalize import Resolver, model_key, parse_test_name, split_model_type
 
-REPO = Path(__file__).resolve().parents[2]
+RESOLVER = Resolver(default_context())
+match_format, match_model, match_hardware = RESOLVER.format, RESOLVER.model, RESOLVER.hardware
 
 
 @pytest.mark.parametrize(
@@ -38,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
         ("modelopt_fp4", "", "nvfp4_w4a4"),
         ("IQ4_XS - 4.25 bpw", "", "gguf_iq4_xs"),
         ("mostly Q6_K", "", "gguf_q6_k"),
-        ("Q4_0", "", None),  # a real GGUF type the catalog does not list: stays unmapped
+        ("Q4_K_M unknown-suffix-xyz", "", None),  # not a label any format lists: stays unmapped
         ("compressed-tensors", "", None),  # names a method, not a format
         ("compressed-tensors", "RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w8a8", "int8_w8a8"),
         ("compressed-tensors", "RedHatAI/Meta-Llama-3.1-8B-Instruct-quantized.w4a16", "int4_gptq_w4a16"),
@@ -52,12 +41,36 @@ def test_format_labels(label, context, expected):
     assert match_format(label, context) == expected
 
 
-def test_every_mapped_format_id_is_defined_in_formats_toml():
-    data = tomllib.loads((REPO / "advisor" / "data" / "formats.toml").read_text())
-    defined = set(data["formats"])
-    assert defined >= FORMAT_IDS, sorted(FORMAT_IDS - defined)
-    used = set(_FORMAT_LABELS.values()) | {f for _, f in _NAME_HINTS}
-    assert used <= defined
+def test_labels_come_from_the_data_files():
+    """A format's aliases and name patterns in formats.toml are what the resolver knows: a new alias needs no code."""
+    formats = dict(default_context().formats)
+    fp8 = formats["fp8_w8a8"]
+    formats["fp8_w8a8"] = type(fp8)(**{**fp8.__dict__, "aliases": (*fp8.aliases, "my-tool-fp8")})
+    resolver = Resolver(default_context().replace(formats=formats))
+    assert resolver.format("My-Tool-FP8") == "fp8_w8a8"
+    assert RESOLVER.format("my-tool-fp8") is None
+
+
+def test_the_longest_name_pattern_wins():
+    assert RESOLVER.format_in_name("Qwen3-8B-FP8-block") == "fp8_w8a8_block"
+    assert RESOLVER.format_in_name("Llama-3.1-8B-Instruct-FP8") == "fp8_w8a8"
+    assert RESOLVER.format_in_name("Llama-3.1-8B-Instruct-NVFP4A16") == "nvfp4_w4a16"
+
+
+@pytest.mark.parametrize(
+    ("name", "engine"),
+    [
+        ("llama.cpp", "llama_cpp"),
+        ("llama_cpp", "llama_cpp"),
+        ("vLLM", "vllm"),
+        ("trt-llm", "tensorrt_llm"),
+        ("TensorRT-LLM", "tensorrt_llm"),
+        ("mlx-lm", "mlx"),
+        ("nonsense", None),
+    ],
+)
+def test_engine_names_users_type(name, engine):
+    assert RESOLVER.engine(name) == engine
 
 
 @pytest.mark.parametrize(
@@ -97,7 +110,7 @@ def test_split_old_model_type():
         ("pp 1024", "pp1024", 1024, 0, 0, "prefill_tok_s"),
         ("tg128", "tg128", 0, 128, 0, "decode_tok_s"),
         ("tg 16", "tg16", 0, 16, 0, "decode_tok_s"),
-        ("pp512+tg128", "pp512+tg128", 512, 128, 0, "combined"),
+        ("pp512+tg128", "pp512+tg128", 512, 128, 0, "total_tok_s"),
         ("pp512 @ d4096", "pp512", 512, 0, 4096, "prefill_tok_s"),
         ("tg128 @ d512", "tg128", 0, 128, 512, "decode_tok_s"),
     ],

@@ -6,12 +6,20 @@ import json
 
 import pytest
 
+from advisor.measurement import Load, Metric, Statistic
 from measurements.generic_csv import COLUMNS, TEMPLATE_CSV
-from measurements.service import import_file, list_results
-from tests.measurements.conftest import counts
+from measurements.service import import_file, list_measurements
+from tests.measurements.conftest import counts, one
 
-# Numbers printed in the console summary of vLLM PR 18566 (the fixtures' source).
-VLLM = {"decode_tok_s": 6582.87, "ttft_ms": 9626.13, "tpot_ms": 77.86, "input_len": 230, "output_len": 203}
+# Numbers printed in the console summary of vLLM PR 18566 (the fixtures' source): (metric, statistic) -> value.
+VLLM = {
+    (Metric.OUTPUT_TOK_S, Statistic.NONE): 6582.87,
+    (Metric.TOTAL_TOK_S, Statistic.NONE): 14029.44,
+    (Metric.TTFT_MS, Statistic.MEAN): 9626.13,
+    (Metric.TTFT_MS, Statistic.MEDIAN): 9459.70,
+    (Metric.TPOT_MS, Statistic.MEAN): 77.86,
+    (Metric.ITL_MS, Statistic.P99): 214.35,
+}
 
 
 @pytest.mark.parametrize(
@@ -22,24 +30,21 @@ VLLM = {"decode_tok_s": 6582.87, "ttft_ms": 9626.13, "tpot_ms": 77.86, "input_le
     ],
 )
 def test_vllm_serve_result_values(db_engine, fixtures, name, fmt, row_number):
+    """Every figure of the run is its own measurement (round 1 stored output_throughput as decode_tok_s)."""
     result = import_file((fixtures / name).read_bytes(), name, hardware_hint="h100_sxm5_80gb", engine=db_engine)
-    assert result.detected_format == fmt and result.imported == 1
-    row = list_results(db_engine).iloc[0]
-    for key, value in VLLM.items():
-        assert row[key] == pytest.approx(value), key
-    assert row["row_number"] == row_number
-    assert (row["engine"], row["test"], row["model_id"], row["hardware_sku"]) == (
-        "vllm",
-        "serve",
-        "llama-3.1-8b",
-        "h100_sxm5_80gb",
-    )
-    assert row["model_raw"] == "meta-llama/Llama-3.1-8B-Instruct"
-    assert row["format_id"] == "bf16"  # no quantization named: the model's published dtype, flagged
-    assert any(f.startswith("format assumed bf16") for f in row["flags"])
-    assert float(row["extra"]["median_ttft_ms"]) == pytest.approx(9459.70)
-    assert float(row["extra"]["p99_itl_ms"]) == pytest.approx(214.35)
-    assert float(row["extra"]["total_token_throughput"]) == pytest.approx(14029.44)
+    assert result.detected_format == fmt
+    stored = list_measurements(db_engine)
+    assert len(stored) == result.imported >= len(VLLM)
+    for (metric, stat), value in VLLM.items():
+        assert one(stored, metric=metric, statistic=stat).value == pytest.approx(value), (metric, stat)
+    for m in stored:
+        assert m.row == row_number
+        assert (m.engine, m.model_id, m.hardware_sku) == ("vllm", "llama-3.1-8b", "h100_sxm5_80gb")
+        assert (m.input_len, m.output_len) == (230, 203)
+        assert m.load is Load.MAX_LOAD and m.batch is None  # request rate inf, no concurrency cap
+        assert m.model_raw == "meta-llama/Llama-3.1-8B-Instruct"
+        assert m.format_id == "bf16"  # no quantization named: the model's published dtype, flagged
+        assert any(f.startswith("format assumed bf16") for f in m.flags)
 
 
 def test_vllm_console_without_model_is_rejected_with_advice(db_engine, fixtures):
@@ -55,22 +60,22 @@ def test_vllm_quantization_and_concurrency_from_the_json(db_engine, fixtures):
     data = json.loads((fixtures / "vllm_serve_result_pr18566.json").read_text())
     data.update(model_id="RedHatAI/Meta-Llama-3.1-8B-Instruct-FP8", max_concurrency=64, tokenizer_id="")
     result = import_file(json.dumps(data).encode(), "fp8.json", engine=db_engine)
-    row = result.rows[0]
-    assert (row.model_id, row.format_id, row.batch) == ("llama-3.1-8b", "fp8_w8a8", 64)
-    assert "format fp8_w8a8 inferred from the model name" in row.flags
+    m = one(result.measurements, metric=Metric.OUTPUT_TOK_S)
+    assert (m.model_id, m.format_id, m.batch, m.load) == ("llama-3.1-8b", "fp8_w8a8", 64, Load.CONCURRENT)
+    assert "format fp8_w8a8 inferred from the model name" in m.flags
 
 
 def test_lm_eval_results(db_engine, fixtures):
     result = import_file((fixtures / "lm_eval_ghost8b_gsm8k.json").read_bytes(), "r.json", engine=db_engine)
     assert result.detected_format == "lm_eval_json" and result.imported == 2
-    got = {(r.quality_metric, r.quality_value, r.extra["stderr"]) for r in result.rows}
+    got = {(m.metric, m.quality_task, m.value, m.extra["stderr"]) for m in result.measurements}
     assert got == {
-        ("gsm8k_cot_zeroshot/exact_match,strict-match", 0.576194086429113, 0.013611632008810354),
-        ("gsm8k_cot_zeroshot/exact_match,flexible-extract", 0.6641394996209249, 0.01300922471426737),
+        (Metric.QUALITY, "gsm8k_cot_zeroshot/exact_match,strict-match", 0.576194086429113, 0.013611632008810354),
+        (Metric.QUALITY, "gsm8k_cot_zeroshot/exact_match,flexible-extract", 0.6641394996209249, 0.01300922471426737),
     }
-    row = result.rows[0]
-    assert row.model_raw == "lamhieu/ghost-8b-beta-disl-0x5" and row.model_id is None  # a fine-tune, not in catalog
-    assert row.hardware_sku is None and not any("hardware" in f for f in row.flags)  # quality needs no hardware
+    m = result.measurements[0]
+    assert m.model_raw == "lamhieu/ghost-8b-beta-disl-0x5" and m.model_id is None  # a fine-tune, not in catalog
+    assert m.hardware_sku is None and not any("hardware" in f for f in m.flags)  # quality needs no hardware
 
 
 def test_lm_eval_model_args_give_model_and_format(db_engine, fixtures):
@@ -81,7 +86,9 @@ def test_lm_eval_model_args_give_model_and_format(db_engine, fixtures):
     }
     data["results"]["gsm8k_cot_zeroshot"]["word_perplexity,none"] = "N/A"
     result = import_file(json.dumps(data).encode(), "q.json", engine=db_engine)
-    assert {(r.model_id, r.format_id, r.engine) for r in result.rows} == {("llama-3.1-8b", "int4_gptq_w4a16", "vllm")}
+    assert {(m.model_id, m.format_id, m.engine) for m in result.measurements} == {
+        ("llama-3.1-8b", "int4_gptq_w4a16", "vllm")
+    }
     assert [r.to_dict() for r in result.rejected] == [
         {"row": 3, "column": "results.gsm8k_cot_zeroshot.word_perplexity", "reason": "value is N/A (not computed)"}
     ]
@@ -90,23 +97,23 @@ def test_lm_eval_model_args_give_model_and_format(db_engine, fixtures):
 def test_generic_template_imports(db_engine):
     assert TEMPLATE_CSV.splitlines()[0].split(",") == COLUMNS
     result = import_file(TEMPLATE_CSV.encode(), "template.csv", engine=db_engine)
-    assert result.detected_format == "generic_csv" and result.imported == 2, result.rejected
-    serve, quality = result.rows
-    assert (serve.hardware_sku, serve.model_id, serve.format_id, serve.engine) == (
+    assert result.detected_format == "generic_csv", result.rejected
+    # row 2 holds decode_tok_s and ttft_ms (two measurements), row 3 a quality score
+    assert [(m.row, m.metric) for m in result.measurements] == [
+        (2, Metric.DECODE_TOK_S),
+        (2, Metric.TTFT_MS),
+        (3, Metric.QUALITY),
+    ]
+    decode, ttft, quality = result.measurements
+    assert (decode.hardware_sku, decode.model_id, decode.format_id, decode.engine) == (
         "h100_sxm5_80gb",
         "llama-3.1-8b",
         "fp8_w8a8",
         "vllm",
     )
-    assert (serve.batch, serve.input_len, serve.output_len, serve.decode_tok_s, serve.ttft_ms) == (
-        32,
-        1024,
-        128,
-        2500,
-        45,
-    )
-    assert (quality.model_id, quality.format_id, quality.quality_metric) == ("llama-3.1-8b", "gguf_q4_k_m", "mmlu/acc")
-    assert (quality.quality_value, quality.quality_reference) == (0.65, 0.68)
+    assert (decode.batch, decode.input_len, decode.output_len, decode.value, ttft.value) == (32, 1024, 128, 2500, 45)
+    assert (quality.model_id, quality.format_id, quality.quality_task) == ("llama-3.1-8b", "gguf_q4_k_m", "mmlu/acc")
+    assert (quality.value, quality.quality_reference) == (0.65, 0.68)
 
 
 def test_generic_missing_required_fields(db_engine):
@@ -119,8 +126,8 @@ def test_generic_missing_required_fields(db_engine):
         {
             "row": 3,
             "column": "decode_tok_s",
-            "reason": "no measurement: fill at least one of prefill_tok_s, "
-            "decode_tok_s, ttft_ms, tpot_ms, memory_gb, quality_value",
+            "reason": "no measurement: fill at least one of prefill_tok_s, decode_tok_s, output_tok_s, "
+            "total_tok_s, ttft_ms, tpot_ms, itl_ms, e2e_ms, memory_gb, quality_value",
         },
     ]
     assert counts(db_engine) == (0, 0)

@@ -57,5 +57,6 @@ def test_stored_throughput_equals_the_files_text(engine, tok_s, which, note):
     result = import_file(buf.getvalue().encode(), "p.csv", engine=engine)
     assert result.imported + result.duplicates == 1
     if result.imported:
-        stored = result.rows[0]
-        assert (stored.prefill_tok_s if which == 0 else stored.decode_tok_s) == tok_s
+        stored = result.measurements[0]
+        assert stored.metric.value == ("prefill_tok_s" if which == 0 else "decode_tok_s")
+        assert stored.value == tok_s

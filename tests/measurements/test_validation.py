@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import codecs
 
+import pandas as pd
 import pytest
 
 from measurements import service
-from measurements.export import dataframe_to_csv
 from measurements.generic_csv import COLUMNS
-from measurements.service import get_upload, import_file, list_results, rejected_csv
+from measurements.service import get_upload, import_file, list_measurements, rejected_csv
+from safeio.csvsafe import dataframe_to_csv
 from tests.measurements.conftest import counts
 
 
@@ -62,8 +63,8 @@ def test_utf16_without_bom_is_not_text(db_engine, csv_bytes):
 @pytest.mark.parametrize("encode", [lambda t: codecs.BOM_UTF8 + t.encode(), lambda t: t.encode("utf-16")])
 def test_utf8_bom_and_utf16_bom_are_read(db_engine, csv_bytes, encode):
     result = import_file(encode(csv_bytes.decode()), "bom.csv", engine=db_engine)
-    assert result.imported == 2 and result.rows[0].prefill_tok_s == pytest.approx(7285.676949)
-    assert result.rows[0].extra["cpu_info"] == "AMD Ryzen 7 7800X3D 8-Core Processor"
+    assert result.imported == 2 and result.measurements[0].value == pytest.approx(7285.676949)
+    assert result.measurements[0].extra["cpu_info"] == "AMD Ryzen 7 7800X3D 8-Core Processor"
 
 
 def test_unknown_csv_and_text(db_engine):
@@ -105,16 +106,16 @@ def test_same_file_twice_is_stored_once(db_engine, csv_bytes):
 
 
 def test_valid_rows_are_stored_in_one_transaction(db_engine, csv_bytes, monkeypatch):
-    real = service._row_values
+    real = service.to_values
     calls = []
 
-    def failing(row, upload_id):
-        calls.append(row.row_number)
+    def failing(m, upload_id):
+        calls.append(m.row)
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return real(row, upload_id)
+        return real(m, upload_id)
 
-    monkeypatch.setattr(service, "_row_values", failing)
+    monkeypatch.setattr(service, "to_values", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         import_file(csv_bytes, "a.csv", engine=db_engine)
     assert counts(db_engine) == (0, 0)  # the upload row was rolled back with the results
@@ -140,9 +141,9 @@ def test_formula_cells_kept_as_data_but_neutralized_in_exports(db_engine):
     )
     result = import_file(data, "f.csv", engine=db_engine)
     assert result.imported == 1
-    df = list_results(db_engine)
-    assert df.iloc[0]["notes"] == formula  # stored exactly as given
-    assert "'" + formula.replace('"', '""') in dataframe_to_csv(df[["notes"]])
+    stored = list_measurements(db_engine)
+    assert stored[0].notes == formula  # stored exactly as given
+    assert "'" + formula.replace('"', '""') in dataframe_to_csv(pd.DataFrame({"notes": [m.notes for m in stored]}))
     exported = rejected_csv(result)
     assert exported.splitlines()[0].startswith("row,column,reason,hardware,model")
     assert "'@SUM(1+1)" in exported and ",'-5," in exported

@@ -11,7 +11,7 @@ import pytest
 
 from probes.__main__ import main
 from probes.collect import collect_report
-from probes.report import CheckResult, ProbeFormat, Verdict, load_report
+from probes.report import CheckResult, Outcome, ProbeFormat, load_report
 from tests.probes.fake_pynvml import Scenario, make_fake, recorded_device
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def test_no_torch_still_reports_and_exits_zero(tmp_path):
     assert report.bench.status == "unavailable"
     cpu = report.device("cpu")
     assert cpu.checks[ProbeFormat.BF16].result == CheckResult.SKIPPED
-    assert {r.verdict for r in cpu.formats.values()} == {Verdict.NOT_MEASURED}
+    assert {r.verdict for r in cpu.formats.values()} == {Outcome.NOT_MEASURED}
     assert report.host.status == "ok" and report.host.cpu_flags  # the host part does not need torch
 
 
@@ -96,10 +96,10 @@ def test_bench_on_this_cpu_finds_bf16_and_int8_native(tmp_path):
         pytest.skip("this CPU lacks AVX512-BF16/VNNI: bf16/int8 are not expected to be native")
     cpu = report.device("cpu")
     # Wall-clock limits (< 3 s quick, < 30 s --bench) are measured by bench/bench_probe.py, not here.
-    assert cpu.formats[ProbeFormat.BF16].verdict == Verdict.MEASURED_NATIVE, cpu.formats[ProbeFormat.BF16].reason
-    assert cpu.formats[ProbeFormat.INT8].verdict == Verdict.MEASURED_NATIVE, cpu.formats[ProbeFormat.INT8].reason
-    assert cpu.formats[ProbeFormat.FP16].verdict != Verdict.MEASURED_NATIVE
-    assert cpu.formats[ProbeFormat.FP4].verdict == Verdict.NOT_AVAILABLE
+    assert cpu.formats[ProbeFormat.BF16].verdict == Outcome.MEASURED_NATIVE, cpu.formats[ProbeFormat.BF16].reason
+    assert cpu.formats[ProbeFormat.INT8].verdict == Outcome.MEASURED_NATIVE, cpu.formats[ProbeFormat.INT8].reason
+    assert cpu.formats[ProbeFormat.FP16].verdict != Outcome.MEASURED_NATIVE
+    assert cpu.formats[ProbeFormat.FP4].verdict == Outcome.NOT_AVAILABLE
     assert cpu.memory_bandwidth_gbps and cpu.memory_bandwidth_gbps > 0
     assert "benchmarking cpu" in done.stderr  # progress goes to stderr
     json.loads(out.read_text())

@@ -10,10 +10,10 @@ import pytest
 from probes.report import (
     MAX_REPORT_BYTES,
     SCHEMA_VERSION,
+    Outcome,
     ProbeFormat,
     ProbeReport,
     ProbeReportError,
-    Verdict,
     load_report,
 )
 
@@ -32,9 +32,9 @@ def test_recorded_report_loads(recorded):
     cpu = report.device("cpu")
     assert cpu is not None and cpu.kind == "cpu"
     assert set(cpu.formats) == set(ProbeFormat)
-    assert cpu.formats[ProbeFormat.BF16].verdict == Verdict.MEASURED_NATIVE
-    assert cpu.formats[ProbeFormat.FP16].verdict == Verdict.RUNS_NO_SPEEDUP
-    assert cpu.formats[ProbeFormat.FP4].verdict == Verdict.NOT_AVAILABLE
+    assert cpu.formats[ProbeFormat.BF16].verdict == Outcome.MEASURED_NATIVE
+    assert cpu.formats[ProbeFormat.FP16].verdict == Outcome.RUNS_NO_SPEEDUP
+    assert cpu.formats[ProbeFormat.FP4].verdict == Outcome.NOT_AVAILABLE
 
 
 def test_round_trip_is_lossless(recorded):
@@ -104,5 +104,5 @@ def test_wrong_type_names_the_field(recorded):
 def test_json_schema_is_exportable():
     schema = ProbeReport.model_json_schema()
     assert schema["properties"]["schema_version"]["const"] == 1
-    verdict = schema["$defs"]["Verdict"]["enum"]
+    verdict = schema["$defs"]["Outcome"]["enum"]
     assert verdict == ["measured_native", "runs_no_speedup", "not_available", "not_measured"]

@@ -1,4 +1,4 @@
-"""Verdict rules: baselines (fp32 on CPUs; fp32 for 16-bit and best 16-bit for 8/4-bit on GPUs), checks, peaks."""
+"""Outcome rules: baselines (fp32 on CPUs; fp32 for 16-bit and best 16-bit for 8/4-bit on GPUs), checks, peaks."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import pytest
 
 from probes.bench_probe import NATIVE_SPEEDUP, FormatTiming, Timing, time_call, verdicts
-from probes.report import CheckResult, FormatCheck, ProbeFormat, Verdict
+from probes.report import CheckResult, FormatCheck, Outcome, ProbeFormat
 
 F = ProbeFormat
 RUNS = FormatCheck(result=CheckResult.RUNS, op="op")
@@ -27,13 +27,13 @@ def test_cpu_compares_every_format_with_fp32():
     t = timings(fp32=0.1, bf16=0.4, fp16=0.003, int8=0.8, fp8_e4m3=0.12)
     fails = FormatCheck(result=CheckResult.FAILS, op="scaled_mm", reason="CPU does not support swizzle.")
     out = verdicts("cpu", checks(fp4=fails), t, {}, bench_requested=True)
-    assert out[F.FP32].verdict == Verdict.MEASURED_NATIVE
-    assert out[F.BF16].verdict == Verdict.MEASURED_NATIVE and out[F.BF16].reason.startswith("4.00x fp32")
-    assert out[F.INT8].verdict == Verdict.MEASURED_NATIVE
-    assert out[F.FP16].verdict == Verdict.RUNS_NO_SPEEDUP
-    assert out[F.FP8_E4M3].verdict == Verdict.RUNS_NO_SPEEDUP  # 1.2x < 1.3x
-    assert out[F.FP4].verdict == Verdict.NOT_AVAILABLE and "swizzle" in out[F.FP4].reason
-    assert out[F.FP8_E5M2].verdict == Verdict.NOT_MEASURED  # runs, but no timing
+    assert out[F.FP32].verdict == Outcome.MEASURED_NATIVE
+    assert out[F.BF16].verdict == Outcome.MEASURED_NATIVE and out[F.BF16].reason.startswith("4.00x fp32")
+    assert out[F.INT8].verdict == Outcome.MEASURED_NATIVE
+    assert out[F.FP16].verdict == Outcome.RUNS_NO_SPEEDUP
+    assert out[F.FP8_E4M3].verdict == Outcome.RUNS_NO_SPEEDUP  # 1.2x < 1.3x
+    assert out[F.FP4].verdict == Outcome.NOT_AVAILABLE and "swizzle" in out[F.FP4].reason
+    assert out[F.FP8_E5M2].verdict == Outcome.NOT_MEASURED  # runs, but no timing
     assert out[F.INT8].achieved_tflops == 0.8
 
 
@@ -41,18 +41,18 @@ def test_threshold_is_inclusive():
     out = verdicts(
         "cpu", checks(), timings(fp32=1.0, bf16=NATIVE_SPEEDUP, fp16=NATIVE_SPEEDUP - 0.01), {}, bench_requested=True
     )
-    assert out[F.BF16].verdict == Verdict.MEASURED_NATIVE
-    assert out[F.FP16].verdict == Verdict.RUNS_NO_SPEEDUP
+    assert out[F.BF16].verdict == Outcome.MEASURED_NATIVE
+    assert out[F.FP16].verdict == Outcome.RUNS_NO_SPEEDUP
 
 
 def test_gpu_eight_bit_needs_a_speedup_over_the_best_sixteen_bit():
     # numbers shaped like a Hopper run: fp8 ~1.8x bf16, int8 only 1.1x bf16 (e.g. a row-major B)
     t = timings(fp32=50, bf16=700, fp16=720, fp8_e4m3=1300, int8=790)
     out = verdicts("gpu", checks(), t, {}, bench_requested=True)
-    assert out[F.BF16].verdict == Verdict.MEASURED_NATIVE  # vs fp32
-    assert out[F.FP8_E4M3].verdict == Verdict.MEASURED_NATIVE
+    assert out[F.BF16].verdict == Outcome.MEASURED_NATIVE  # vs fp32
+    assert out[F.FP8_E4M3].verdict == Outcome.MEASURED_NATIVE
     assert "best 16-bit" in out[F.FP8_E4M3].reason and "720.000" in out[F.FP8_E4M3].reason
-    assert out[F.INT8].verdict == Verdict.RUNS_NO_SPEEDUP
+    assert out[F.INT8].verdict == Outcome.RUNS_NO_SPEEDUP
 
 
 def test_fraction_of_peak_uses_the_catalog_peak():
@@ -65,13 +65,13 @@ def test_fraction_of_peak_uses_the_catalog_peak():
 
 def test_without_bench_nothing_is_timed():
     out = verdicts("cpu", checks(), {}, {}, bench_requested=False)
-    assert {r.verdict for r in out.values()} == {Verdict.NOT_MEASURED}
+    assert {r.verdict for r in out.values()} == {Outcome.NOT_MEASURED}
     assert "--bench" in out[F.BF16].reason
 
 
 def test_missing_baseline_is_not_a_verdict():
     out = verdicts("cpu", checks(), timings(bf16=0.4), {}, bench_requested=True)
-    assert out[F.BF16].verdict == Verdict.NOT_MEASURED
+    assert out[F.BF16].verdict == Outcome.NOT_MEASURED
     assert out[F.BF16].achieved_tflops == 0.4
 
 
@@ -100,11 +100,11 @@ def test_paired_speedup_decides_over_the_ratio_of_best_timings():
         F.FP16: PairedRatio(0.02, F.FP32, 512, 4, "1 thread"),
     }
     out = verdicts("cpu", checks(), t, {}, bench_requested=True, paired=paired)
-    assert out[F.BF16].verdict == Verdict.MEASURED_NATIVE
+    assert out[F.BF16].verdict == Outcome.MEASURED_NATIVE
     assert (out[F.BF16].speedup, out[F.BF16].baseline) == (2.28, "fp32")
     assert "512^3, 1 thread, median of 5 alternating pairs" in out[F.BF16].reason
     assert out[F.BF16].achieved_tflops == 0.067  # the figure itself is what was timed
-    assert out[F.FP16].verdict == Verdict.RUNS_NO_SPEEDUP
+    assert out[F.FP16].verdict == Outcome.RUNS_NO_SPEEDUP
 
 
 def test_gpu_baseline_is_the_faster_sixteen_bit_format():

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from hardware_db.catalog import default_catalog
-from hardware_db.sync import stored_catalog_version, sync_catalog
-from hardware_db.tables import CatalogSku
+from store.catalog_copy import stored_catalog_version, sync_catalog
+from store.catalog_tables import CatalogSku
 from store.db import DatabaseUnavailable, create_db_engine, session_factory, transaction
 from store.migrate import current_revision, database_state, head_revision, prepare_database
-from store.models import BenchmarkResult, BenchmarkUpload, SharedReport
+from store.models import BenchmarkUpload, MeasurementRecord, SharedReport
 from tests.conftest import REPO
 
 
@@ -32,7 +32,9 @@ def _store_upload(engine) -> int:
             n_rejected=0,
             rejected=[],
         )
-        up.rows.append(BenchmarkResult(row_number=1, hardware_raw="H100", decode_tok_s=42.5, flags=[], extra={}))
+        up.rows.append(
+            MeasurementRecord(row_number=1, metric="decode_tok_s", value=42.5, hardware_raw="H100", flags=[], extra={})
+        )
         s.add(up)
         s.flush()
         return up.id
@@ -56,7 +58,7 @@ def test_restart_loses_nothing_and_upgrades_nothing_twice(db_engine):
     with session_factory(engine2)() as s:
         up = s.get(BenchmarkUpload, upload_id)
         assert up is not None and up.original == b"abc"
-        assert [r.decode_tok_s for r in up.rows] == [42.5]
+        assert [(r.metric, r.value) for r in up.rows] == [("decode_tok_s", 42.5)]
     engine2.dispose()
 
 
@@ -72,7 +74,7 @@ def test_catalog_rebuild_keeps_user_data(db_engine):
     assert stored_catalog_version(db_engine) == "s1-different"
     assert sync_catalog(db_engine, changed) is False
     state = database_state(db_engine)
-    assert (state.uploads, state.results, state.shared_reports) == (1, 1, 1)
+    assert (state.uploads, state.measurements, state.shared_reports) == (1, 1, 1)
 
 
 def test_failed_transaction_writes_nothing(db_engine):

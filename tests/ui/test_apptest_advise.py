@@ -117,7 +117,8 @@ def test_uploaded_measurements_are_evidence_and_calibrate(monkeypatch, sqlite_ur
     assert not at.exception
     evidence = at.dataframe[-1].value
     assert set(evidence["format_id"]) == {"gguf_q4_k_m"}
-    assert sorted(evidence["decode_tok_s"].dropna().round(4)) == [119.9152]
+    decode = evidence[evidence["metric"] == "decode_tok_s"]
+    assert sorted(decode["value"].round(4)) == [119.9152]
     ranking = _ranking(at)
     q4 = ranking[ranking["format"] == "GGUF Q4_K_M"]
     assert len(q4) == 1 and q4["basis"].iloc[0].startswith(("calibrated", "measured")), q4["basis"].iloc[0]
@@ -132,7 +133,8 @@ def test_evidence_follows_the_stored_results_even_at_the_same_row_count(monkeypa
     engine = create_db_engine(sqlite_url)
     prepare_database(engine)
     fixtures = SHARED_FIXTURES / "llama-bench"
-    elsewhere = import_file((fixtures / "rtx4080_b5163.csv").read_bytes(), "a.csv", hardware_hint="l40s", engine=engine)
+    on_l40s = (fixtures / "rtx4080_b5163.csv").read_bytes().replace(b"NVIDIA GeForce RTX 4080", b"NVIDIA L40S")
+    elsewhere = import_file(on_l40s, "a.csv", engine=engine)
     assert elsewhere.imported == 2
     at = _run(monkeypatch, sqlite_url, hw="rtx_4080", model="qwen2.5-7b", profile="interactive", tol="relaxed")
     assert not at.exception and not any("Measured evidence" in h.value for h in at.subheader)

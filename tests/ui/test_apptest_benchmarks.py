@@ -11,8 +11,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.benchmarks_page as bench_page
+from advisor.comparison import compare
+from advisor.measurement import Measurement
 from measurements.generic_csv import TEMPLATE_CSV
-from measurements.service import list_results, list_uploads
+from measurements.service import list_measurements, list_uploads
 from store.db import create_db_engine
 from store.migrate import prepare_database
 from tests.conftest import SHARED_FIXTURES
@@ -74,24 +76,25 @@ def test_llama_bench_upload_shows_and_stores_its_rows(monkeypatch, sqlite_url):
     at = _page(monkeypatch, sqlite_url)
     _upload(at, LLAMA_CSV.name, LLAMA_CSV.read_bytes(), label="4080 box")
     assert not at.exception
-    assert "imported 2 row(s) as upload 1" in at.success[0].value
+    assert "imported 2 measurement(s) from 2 record(s) as upload 1" in at.success[0].value
     assert "Detected format: **llama_bench_csv**" in [m.value for m in at.markdown]
     assert _metrics(at) == {
-        "Imported rows": "2",
+        "Imported measurements": "2",
         "Already stored (duplicates)": "0",
-        "Rejected rows": "0",
+        "Rejected records": "0",
     }
-    imported = _table(at, "row_number").set_index("test")
-    assert imported.loc["pp512", "prefill_tok_s"] == pytest.approx(float(expected["pp512"]["avg_ts"]))
-    assert imported.loc["tg128", "decode_tok_s"] == pytest.approx(float(expected["tg128"]["avg_ts"]))
-    assert set(imported["hardware_sku"]) == {"rtx_4080"}
-    assert set(imported["format_id"]) == {"gguf_q4_k_m"}
-    browse = _table(at, "measured_at").set_index("test")
-    assert browse.loc["tg128", "decode_tok_s"] == pytest.approx(119.915244)
-    assert browse.loc["pp512", "label"] == "4080 box"
-    assert browse.loc["pp512", "model"] == "qwen2.5-7b"
-    stored = list_results(_engine(sqlite_url)).set_index("test")
-    assert stored.loc["pp512", "prefill_tok_s"] == pytest.approx(7285.676949)
+    imported = _table(at, "Row").set_index("Metric")
+    assert imported.loc["prefill_tok_s", "Value"] == pytest.approx(float(expected["pp512"]["avg_ts"]))
+    assert imported.loc["decode_tok_s", "Value"] == pytest.approx(float(expected["tg128"]["avg_ts"]))
+    assert set(imported["Hardware"]) == {"rtx_4080"}
+    assert set(imported["Format"]) == {"gguf_q4_k_m"}
+    browse = _table(at, "Measured at").set_index("Metric")
+    assert browse.loc["Decode tok/s", "Measured"] == pytest.approx(119.915244)
+    assert browse.loc["Prefill tok/s", "Label"] == "4080 box"
+    assert browse.loc["Prefill tok/s", "Model"] == "qwen2.5-7b"
+    assert browse.loc["Prefill tok/s", "Conditions"] == "batch 1, 512 in / 0 out"
+    stored = list_measurements(_engine(sqlite_url), metric="prefill_tok_s")
+    assert [m.value for m in stored] == [pytest.approx(7285.676949)]
 
 
 @pytest.mark.skipif(not LLAMA_CSV.exists(), reason=f"shared fixture missing: {LLAMA_CSV}")
@@ -102,7 +105,7 @@ def test_same_file_twice_is_a_duplicate_not_new_rows(monkeypatch, sqlite_url):
     assert not at.exception
     assert "already imported" in at.info[0].value
     assert _metrics(at)["Already stored (duplicates)"] == "2"
-    assert len(list_results(_engine(sqlite_url))) == 2
+    assert len(list_measurements(_engine(sqlite_url))) == 2
 
 
 @pytest.mark.parametrize(
@@ -123,7 +126,7 @@ def test_malformed_upload_shows_an_error_and_stores_nothing(monkeypatch, sqlite_
     assert f"Nothing stored from {name}" in at.error[0].value
     assert expected in at.error[0].value
     engine = _engine(sqlite_url)
-    assert list_uploads(engine).empty and list_results(engine).empty
+    assert list_uploads(engine).empty and list_measurements(engine) == []
 
 
 def test_too_large_file_is_refused_before_reading(monkeypatch, sqlite_url):
@@ -143,17 +146,21 @@ def test_database_failure_is_a_message_not_an_exception():
 
 
 def test_rejected_rows_are_listed_with_row_column_and_reason(monkeypatch, sqlite_url):
-    bad_row = "rtx_4090,meta-llama/Llama-3.1-8B-Instruct,fp16,vllm,,1,1,,,,fast,,,,,,,,\n"
+    from measurements.generic_csv import COLUMNS
+
+    cells = {"hardware": "rtx_4090", "model": "meta-llama/Llama-3.1-8B-Instruct", "format": "fp16", "engine": "vllm"}
+    cells |= {"gpus": "1", "batch": "1", "decode_tok_s": "fast"}
+    bad_row = ",".join(cells.get(c, "") for c in COLUMNS) + "\n"
     at = _page(monkeypatch, sqlite_url)
     _upload(at, "mine.csv", (TEMPLATE_CSV + bad_row).encode())
     assert not at.exception
-    assert _metrics(at)["Imported rows"] == "2"
-    assert _metrics(at)["Rejected rows"] == "1"
-    rejected = _table(at, "reason")
-    assert rejected[["row", "column"]].values.tolist() == [[4, "decode_tok_s"]]
-    assert "fast" in rejected["reason"][0]
+    assert _metrics(at)["Imported measurements"] == "3"  # template row 2: decode + TTFT; row 3: quality
+    assert _metrics(at)["Rejected records"] == "1"
+    rejected = _table(at, "Reason")
+    assert rejected[["Row", "Column"]].values.tolist() == [[4, "decode_tok_s"]]
+    assert "fast" in rejected["Reason"][0]
     downloads = [d.label for d in at.get("download_button")]
-    assert "Download the rejected rows (CSV)" in downloads
+    assert "Download the rejected records (CSV)" in downloads
     result = bench_page.handle_upload((TEMPLATE_CSV + bad_row + "\n").encode(), "again.csv", engine=_engine(sqlite_url))
     assert [(r.row, r.column) for r in result.rejected] == [(4, "decode_tok_s")]
 
@@ -163,105 +170,58 @@ def test_filters_narrow_the_stored_rows(monkeypatch, sqlite_url):
     at = _page(monkeypatch, sqlite_url)
     _upload(at, LLAMA_CSV.name, LLAMA_CSV.read_bytes())
     _upload(at, "template.csv", TEMPLATE_CSV.encode())
-    assert len(_table(at, "measured_at")) == 4
+    assert len(_table(at, "Measured at")) == 5
     at.selectbox(key="bench_f_hardware").select("rtx_4080").run()
     assert not at.exception
-    browse = _table(at, "measured_at")
-    assert sorted(browse["test"]) == ["pp512", "tg128"]
+    browse = _table(at, "Measured at")
+    assert sorted(browse["Metric"]) == ["Decode tok/s", "Prefill tok/s"]
     at.selectbox(key="bench_f_engine").select("vllm").run()
-    assert _table(at, "measured_at").empty
+    assert _table(at, "Measured at").empty
 
 
-def _fake_predict(row):
-    """A stand-in estimator for the page's wiring (not a performance model)."""
-    if row["hardware_sku"] != "rtx_4080":
-        raise LookupError(f"no estimate for {row['hardware_sku']}")
-    return {"decode_tok_s": 100.0, "prefill_tok_s": None}
-
-
-def test_comparison_table_computes_error_per_row():
-    df = bench_page.display_frame(
-        pd.DataFrame(
-            [
-                {
-                    "upload_id": 1,
-                    "hardware_sku": "rtx_4080",
-                    "hardware_raw": "NVIDIA GeForce RTX 4080",
-                    "model_id": "qwen2.5-7b",
-                    "model_raw": "Qwen2.5-7B",
-                    "format_id": "gguf_q4_k_m",
-                    "format_raw": "Q4_K_M",
-                    "engine": "llama_cpp",
-                    "test": "tg128",
-                    "batch": 1,
-                    "decode_tok_s": 125.0,
-                    "flags": [],
-                },
-                {
-                    "upload_id": 1,
-                    "hardware_sku": None,
-                    "hardware_raw": "Mystery GPU",
-                    "model_id": "qwen2.5-7b",
-                    "model_raw": "Qwen2.5-7B",
-                    "format_id": None,
-                    "format_raw": "weird",
-                    "engine": "",
-                    "test": "tg128",
-                    "batch": 1,
-                    "decode_tok_s": 50.0,
-                    "flags": ["hardware not in catalog"],
-                },
-            ]
-        )
+def _m(value: float, **kw) -> Measurement:
+    base = dict(
+        hardware_sku="rtx_4080",
+        hardware_raw="NVIDIA GeForce RTX 4080",
+        model_id="qwen2.5-7b",
+        model_raw="Qwen2.5-7B",
+        format_id="gguf_q4_k_m",
+        format_raw="Q4_K_M",
+        engine="llama_cpp",
+        batch=1,
+        input_len=0,
+        output_len=128,
+        source="upload 1",
+        row=2,
     )
-    table = bench_page.comparison_table(df, _fake_predict, "decode_tok_s")
-    assert table["hardware"].tolist() == ["rtx_4080", "Mystery GPU (not in catalog)"]
-    assert table["measured_decode_tok_s"].tolist() == [125.0, 50.0]
-    assert table["predicted_decode_tok_s"][0] == 100.0
-    assert table["error_pct"][0] == -20.0
-    assert pd.isna(table["predicted_decode_tok_s"][1]) and pd.isna(table["error_pct"][1])
-    assert "no estimate for" in table["note"][1]  # the predictor's LookupError, as the reason
-    assert bench_page.chart_rows(table)[1]["predicted_decode_tok_s"] is None
-    assert bench_page.comparison_table(df, _fake_predict, "prefill_tok_s").empty
+    return Measurement("decode_tok_s", value, **{**base, **kw})
 
 
-@pytest.mark.skipif(not LLAMA_CSV.exists(), reason=f"shared fixture missing: {LLAMA_CSV}")
-def test_measured_vs_estimated_section_labels_and_charts(monkeypatch, sqlite_url):
-    monkeypatch.setattr(bench_page, "default_predictor", lambda: _fake_predict)
-    at = _page(monkeypatch, sqlite_url)
-    _upload(at, LLAMA_CSV.name, LLAMA_CSV.read_bytes())
-    assert not at.exception
-    compared = _table(at, "error_pct")
-    assert compared["measured_decode_tok_s"].tolist() == [pytest.approx(119.915244)]
-    assert compared["error_pct"].tolist() == [pytest.approx(-16.6)]  # (100 - 119.915) / 119.915
-    assert any("median absolute error 16.6 %" in c.value for c in at.caption)
-    assert at.get("plotly_chart"), "no measured-vs-estimated chart"
-
-
-def test_without_an_estimator_the_page_says_so(monkeypatch, sqlite_url):
-    monkeypatch.setattr(bench_page, "default_predictor", lambda: None)
-    at = _page(monkeypatch, sqlite_url)
-    _upload(at, "template.csv", TEMPLATE_CSV.encode())
-    assert not at.exception
-    assert any("No estimates to compare with" in i.value for i in at.info)
+def test_comparison_table_shows_the_comparison_error_per_measurement():
+    known, unknown = _m(125.0), _m(50.0, hardware_sku=None, hardware_raw="Mystery GPU", format_id=None, row=3)
+    comparisons = [compare(known), compare(unknown)]
+    table = bench_page.comparison_table(comparisons)
+    assert table["label"][1].startswith("Mystery GPU (not in catalog)")
+    assert table["measured"].tolist() == [125.0, 50.0]
+    assert table["estimated"][0] == pytest.approx(comparisons[0].predicted)
+    assert table["error_pct"][0] == pytest.approx(round(comparisons[0].error_pct, 1))
+    assert pd.isna(table["estimated"][1]) and pd.isna(table["error_pct"][1])
+    assert "hardware not in the catalog (Mystery GPU)" in table["note"][1]
+    assert bench_page.chart_rows(table)[1]["estimated"] is None
 
 
 @pytest.mark.skipif(not LLAMA_CSV.exists(), reason=f"shared fixture missing: {LLAMA_CSV}")
 def test_page_compares_with_the_advisor_estimate(monkeypatch, sqlite_url):
-    from measurements.compare import default_predictor
-
-    predict = default_predictor()
-    if predict is None:
-        pytest.skip("the advisor's estimator can't be imported")
     at = _page(monkeypatch, sqlite_url)
     _upload(at, LLAMA_CSV.name, LLAMA_CSV.read_bytes())
     assert not at.exception
-    row = next(r for r in list_results(_engine(sqlite_url)).to_dict("records") if r["test"] == "tg128")
-    expected = predict(row)["decode_tok_s"]
-    compared = _table(at, "error_pct")
-    assert compared["measured_decode_tok_s"].tolist() == [pytest.approx(119.915244)]
-    assert compared["predicted_decode_tok_s"].tolist() == [pytest.approx(expected)]
-    assert compared["error_pct"][0] == pytest.approx(round((expected - 119.915244) / 119.915244 * 100, 1))
+    at.selectbox(key="bench_metric").select("Decode tok/s").run()
+    tg = list_measurements(_engine(sqlite_url), metric="decode_tok_s")[0]
+    expected = compare(tg)
+    compared = _table(at, "Error % (estimated vs measured)")
+    assert compared["Measured"].tolist() == [pytest.approx(119.915244)]
+    assert compared["Estimated"].tolist() == [pytest.approx(expected.predicted)]
+    assert compared["Error % (estimated vs measured)"][0] == pytest.approx(round(expected.error_pct, 1))
     assert any("estimated = the advisor's estimate" in c.value for c in at.caption)
     assert at.get("plotly_chart")
 
@@ -270,18 +230,18 @@ def test_page_compares_with_the_advisor_estimate(monkeypatch, sqlite_url):
 def test_stored_rows_are_read_once_per_change_not_per_rerun(monkeypatch, sqlite_url):
     reads = []
 
-    def counting_list_results(*args, **kwargs):
+    def counting_list_measurements(*args, **kwargs):
         reads.append(kwargs.get("limit"))
-        return list_results(*args, **kwargs)
+        return list_measurements(*args, **kwargs)
 
-    monkeypatch.setattr(bench_page, "list_results", counting_list_results)
+    monkeypatch.setattr(bench_page, "list_measurements", counting_list_measurements)
     at = _page(monkeypatch, sqlite_url)
     _upload(at, LLAMA_CSV.name, LLAMA_CSV.read_bytes())
-    assert len(_table(at, "measured_at")) == 2
+    assert len(_table(at, "Measured at")) == 2
     n = len(reads)
     at.selectbox(key="bench_f_hardware").select("rtx_4080").run()  # filtering reruns the page...
     at.selectbox(key="bench_f_hardware").set_value(None).run()
     assert not at.exception and len(reads) == n  # ...without reading the rows again
     _upload(at, "template.csv", TEMPLATE_CSV.encode())
     assert len(reads) == n + 1 and reads[-1] == bench_page.MAX_BROWSE_ROWS
-    assert len(_table(at, "measured_at")) == 4  # the new rows are shown at once
+    assert len(_table(at, "Measured at")) == 5  # the new measurements are shown at once

@@ -21,7 +21,7 @@ def test_overview_shows_catalog_version(monkeypatch, sqlite_url):
     assert any(default_catalog().version in md.value for md in at.markdown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Accelerators"] == str(len(default_catalog().skus))
-    assert metrics["Benchmark rows"] == "0"
+    assert metrics["Stored measurements"] == "0"
 
 
 def test_unreachable_database_is_a_clear_page_not_a_traceback(monkeypatch):

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.probe_page as probe_page
+from probes import runner
 from probes.report import MAX_REPORT_BYTES, ProbeReportError, load_report
 from probes.store import list_reports
 from store.db import create_db_engine
@@ -233,7 +234,7 @@ def recorded(monkeypatch):
                 progress("benchmarking cpu (AMD EPYC): 6 formats, <= 2 s each")
         return _report()
 
-    monkeypatch.setattr(probe_page, "collect_report", fake_collect)
+    monkeypatch.setattr(runner, "collect_report", fake_collect)
     return calls
 
 
@@ -269,10 +270,10 @@ def test_quick_probe_shows_cpu_features_and_verdicts(monkeypatch, sqlite_url, re
 
 def test_bench_run_is_time_boxed_and_shows_progress(monkeypatch, sqlite_url, recorded):
     at = _page(monkeypatch, sqlite_url)
-    _button(at, f"Run with micro-benchmarks (up to {probe_page.PAGE_BENCH_BUDGET_S:g} s)").click().run()
+    _button(at, f"Run with micro-benchmarks (up to {runner.BENCH_BUDGET_S:g} s)").click().run()
     assert not at.exception
     assert recorded[0]["bench"] is True
-    assert recorded[0]["budget_s"] == probe_page.PAGE_BENCH_BUDGET_S
+    assert recorded[0]["budget_s"] == runner.BENCH_BUDGET_S
     assert any("benchmarking cpu (AMD EPYC)" in c.value for c in at.code)
 
 
@@ -365,12 +366,12 @@ def test_uploaded_report_is_stored_and_selectable_as_hardware(monkeypatch, sqlit
 
 
 def test_only_one_probe_runs_at_a_time(monkeypatch):
-    monkeypatch.setattr(probe_page, "collect_report", lambda **kw: _report())
-    lock = probe_page._probe_lock()
+    monkeypatch.setattr(runner, "collect_report", lambda **kw: _report())
+    lock = runner.PROBE_LOCK
     assert lock.acquire(blocking=False)
     try:
-        with pytest.raises(probe_page.ProbeBusy, match="another probe is running"):
-            probe_page.run_probe(bench=True)
+        with pytest.raises(runner.ProbeBusy, match="another probe is running"):
+            runner.run_probe(bench=True)
     finally:
         lock.release()
-    assert probe_page.run_probe(bench=False).host.cpu_model == "AMD EPYC"
+    assert runner.run_probe(bench=False).host.cpu_model == "AMD EPYC"

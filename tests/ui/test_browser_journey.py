@@ -88,12 +88,12 @@ def test_main_journey(tmp_path):
             fixture = SHARED_FIXTURES / "llama-bench" / "rtx4080_b5163.csv"
             page.locator("input[type=file]").first.set_input_files(str(fixture))
             page.get_by_role("button", name="Import").click()
-            expect(page.get_by_text("rtx4080_b5163.csv: imported 2 row(s)")).to_be_visible(timeout=TIMEOUT_MS)
-            imported = _poll(lambda: _find_table(page, "test", "prefill_tok_s"))
-            by_test = {r["test"]: r for r in imported}
-            assert by_test["pp512"]["hardware_sku"] == "rtx_4080"
-            assert float(by_test["pp512"]["prefill_tok_s"]) == pytest.approx(7285.6769, rel=1e-6)
-            assert float(by_test["tg128"]["decode_tok_s"]) == pytest.approx(119.9152, rel=1e-6)
+            expect(page.get_by_text("rtx4080_b5163.csv: imported 2 measurement(s)")).to_be_visible(timeout=TIMEOUT_MS)
+            imported = _poll(lambda: _find_table(page, "Row", "Metric", "Value"))
+            by_metric = {r["Metric"]: r for r in imported}
+            assert by_metric["prefill_tok_s"]["Hardware"] == "rtx_4080"
+            assert float(by_metric["prefill_tok_s"]["Value"]) == pytest.approx(7285.6769, rel=1e-6)
+            assert float(by_metric["decode_tok_s"]["Value"]) == pytest.approx(119.9152, rel=1e-6)
             page.screenshot(path=str(ARTIFACTS / "journey-3-benchmarks.png"), full_page=True)
 
             # 4. Share from Advise and open the link in a fresh browser context.

@@ -7,9 +7,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -20,9 +21,10 @@ def neutralize_cell(value: Any) -> Any:
     return value
 
 
-def rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def rows_to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], *, lineterminator: str = "\r\n") -> str:
+    """Header and rows as CSV text; ``None`` is an empty cell, formula-like text is neutralized."""
     buf = io.StringIO()
-    writer = csv.writer(buf)  # RFC 4180 CRLF rows: a CR or LF inside a cell is always quoted
+    writer = csv.writer(buf, lineterminator=lineterminator)  # a CR or LF inside a cell is always quoted
     writer.writerow([neutralize_cell(h) for h in header])
     for row in rows:
         writer.writerow(["" if v is None else neutralize_cell(v) for v in row])

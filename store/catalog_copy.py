@@ -6,7 +6,7 @@ from sqlalchemy import Engine, delete, inspect, select
 
 from hardware_db.catalog import Catalog, default_catalog
 from hardware_db.schema import SCHEMA_VERSION, SUPPORT_KEYS
-from hardware_db.tables import CatalogBase, CatalogEnginePath, CatalogMeta, CatalogSku, CatalogSupport
+from store.catalog_tables import CatalogBase, CatalogEnginePath, CatalogMeta, CatalogSku, CatalogSupport
 from store.db import session_factory
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import codecs
 
-from measurements.records import UnreadableFile
+
+class UnreadableFile(ValueError):
+    """Nothing in the file could be read; the message says why, in words a user can act on."""
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 

@@ -1,0 +1,99 @@
+"""``Context``: everything the engine reads from data files, loaded once and passed in explicitly.
+
+The hardware catalog (SKUs, architectures, engine paths), the format table and the model catalog live in
+data files; a ``Context`` is one consistent, immutable view of all of them. Every engine function takes
+``ctx`` (``estimate``, ``recommend``, ``resolve_support``, ``compare``, ``calibrate``); tests build a small
+one with ``Context.build(...)`` or ``default_context().replace(...)``.
+
+The shipped data is loaded by ``default_context()``, the one process-wide cache; ``reload_default_context()``
+is its one invalidation point (the app calls it when the data files change; tests that edit data call it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from advisor.formats import Format
+    from advisor.hardware import HardwareTarget
+    from advisor.models import ModelSpec
+    from hardware_db.catalog import Catalog
+    from hardware_db.schema import Engine
+
+
+@dataclass(frozen=True)
+class Context:
+    formats: Mapping[str, Format]
+    models: Mapping[str, ModelSpec]
+    engines: Mapping[str, Engine]
+    catalog: Catalog | None = None  # SKUs and architectures; None in logic tests that build targets by hand
+    _targets: dict[str, HardwareTarget] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        catalog: Catalog | None = None,
+        formats: Mapping[str, Format] | None = None,
+        models: Mapping[str, ModelSpec] | None = None,
+        engines: Mapping[str, Engine] | None = None,
+    ) -> Context:
+        """A context from explicit parts; a part left out is the shipped one."""
+        base = default_context()
+        cat = catalog if catalog is not None else base.catalog
+        return cls(
+            formats=dict(formats) if formats is not None else base.formats,
+            models=dict(models) if models is not None else base.models,
+            engines=dict(engines) if engines is not None else (cat.engines if cat is not None else base.engines),
+            catalog=cat,
+        )
+
+    def replace(self, **changes) -> Context:
+        """A copy with some parts replaced (its target cache starts empty)."""
+        return replace(self, _targets={}, **changes)
+
+    # -- lookups -------------------------------------------------------------------------------------
+    def target(self, sku_id: str) -> HardwareTarget:
+        """The catalog SKU as a ``HardwareTarget`` (built once per context); KeyError naming the closest ids."""
+        from advisor.hardware import HardwareTarget
+
+        if self.catalog is None:
+            raise KeyError(f"unknown hardware {sku_id!r}: this context has no hardware catalog")
+        if sku_id not in self._targets:
+            self._targets[sku_id] = HardwareTarget.from_catalog(self.catalog, sku_id)
+        return self._targets[sku_id]
+
+    def format(self, format_id: str) -> Format:
+        from advisor.formats import get_format
+
+        return get_format(format_id, self.formats)
+
+    def model(self, model_id: str) -> ModelSpec:
+        from advisor.models import find_model
+
+        return find_model(model_id, self.models)
+
+    @property
+    def version(self) -> str:
+        return self.catalog.version if self.catalog is not None else "fixture"
+
+
+@lru_cache(maxsize=1)
+def default_context() -> Context:
+    """The shipped data files, loaded once per process (see the module docstring)."""
+    from advisor.formats import load_formats
+    from advisor.models import load_models
+    from hardware_db.catalog import load_catalog
+
+    catalog = load_catalog()
+    return Context(formats=load_formats(), models=load_models(), engines=catalog.engines, catalog=catalog)
+
+
+def reload_default_context() -> Context:
+    """Forget the loaded data files and read them again (the one invalidation point)."""
+    default_context.cache_clear()
+    return default_context()
