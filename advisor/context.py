@@ -87,13 +87,17 @@ def default_context() -> Context:
     """The shipped data files, loaded once per process (see the module docstring)."""
     from advisor.formats import load_formats
     from advisor.models import load_models
-    from hardware_db.catalog import load_catalog
+    from hardware_db.catalog import default_catalog
 
-    catalog = load_catalog()
+    catalog = default_catalog()
     return Context(formats=load_formats(), models=load_models(), engines=catalog.engines, catalog=catalog)
 
 
 def reload_default_context() -> Context:
-    """Forget the loaded data files and read them again (the one invalidation point)."""
+    """Forget the loaded data files and read them again (the one invalidation point: the hardware catalog's own
+    process cache, which name matching below the engine uses, is cleared with it)."""
+    from hardware_db.catalog import default_catalog
+
+    default_catalog.cache_clear()
     default_context.cache_clear()
     return default_context()
