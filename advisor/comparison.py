@@ -255,7 +255,14 @@ def compare(
     except NotComparable as exc:
         return Comparison(m, None, note=str(exc))
     engine = m.engine if m.engine in ctx.engines else None
-    args = {"model": model, "fmt": fmt, "hardware": hw, "engine": engine, "calibration": calibration}
+    args = {
+        "model": model,
+        "fmt": fmt,
+        "hardware": hw,
+        "engine": engine,
+        "calibration": calibration,
+        "backend": m.backend or None,
+    }
     note = "" if engine or not m.engine else f"engine {m.engine!r} is not in the catalog: estimated for any engine"
     try:
         if ex.max_load:

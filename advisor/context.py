@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from advisor.formats import Format
     from advisor.hardware import HardwareTarget
     from advisor.models import ModelSpec
+    from advisor.speed_params import SpeedParams
     from hardware_db.catalog import Catalog
     from hardware_db.schema import Engine
 
@@ -31,6 +32,7 @@ class Context:
     models: Mapping[str, ModelSpec]
     engines: Mapping[str, Engine]
     catalog: Catalog | None = None  # SKUs and architectures; None in logic tests that build targets by hand
+    speed: SpeedParams | None = None  # the speed model's fitted parameters (advisor/data/speed_params.toml)
     _targets: dict[str, HardwareTarget] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -41,6 +43,7 @@ class Context:
         formats: Mapping[str, Format] | None = None,
         models: Mapping[str, ModelSpec] | None = None,
         engines: Mapping[str, Engine] | None = None,
+        speed: SpeedParams | None = None,
     ) -> Context:
         """A context from explicit parts; a part left out is the shipped one."""
         base = default_context()
@@ -50,6 +53,7 @@ class Context:
             models=dict(models) if models is not None else base.models,
             engines=dict(engines) if engines is not None else (cat.engines if cat is not None else base.engines),
             catalog=cat,
+            speed=speed if speed is not None else base.speed,
         )
 
     def replace(self, **changes) -> Context:
@@ -87,10 +91,13 @@ def default_context() -> Context:
     """The shipped data files, loaded once per process (see the module docstring)."""
     from advisor.formats import load_formats
     from advisor.models import load_models
+    from advisor.speed_params import load_params
     from hardware_db.catalog import default_catalog
 
     catalog = default_catalog()
-    return Context(formats=load_formats(), models=load_models(), engines=catalog.engines, catalog=catalog)
+    return Context(
+        formats=load_formats(), models=load_models(), engines=catalog.engines, catalog=catalog, speed=load_params()
+    )
 
 
 def reload_default_context() -> Context:

@@ -169,8 +169,13 @@ def estimate(
     measurements: Iterable[Measurement] = (),
     finetune: bool = False,
     verdict: Verdict | None = None,
+    backend: str | None = None,
 ) -> Estimate:
-    """Everything the advisor knows about running ``model`` in ``fmt`` on ``hardware``."""
+    """Everything the advisor knows about running ``model`` in ``fmt`` on ``hardware``.
+
+    ``engine`` (an engine id) selects that engine's routes and efficiencies; with none, the speed is the fastest
+    engine that runs the format here (so the answer never depends on the order engines are listed in).
+    ``backend`` (cuda, rocm, metal, vulkan, cpu, ...) defaults to the device's usual one."""
     ctx = ctx or default_context()
     w = workload or Workload()
     f = fmt if isinstance(fmt, Format) else get_format(fmt, ctx.formats)
@@ -178,6 +183,48 @@ def estimate(
         raise ValueError(f"{f.id} is a KV-cache format: pass it as Workload(kv_format=...)")
     v = verdict or resolve_support(hardware, f, engine, ctx=ctx)
     mem = estimate_memory(model, f, w, hardware, finetune=finetune, formats=ctx.formats)
+    speed = speed_for(model, f, w, hardware, v, ctx, engine, backend, calibration)
+    hits = _measured(measurements, hardware, model, f, w, engine)
+    if hits:
+        speed = _measured_speed(speed, hits, w)
+    return Estimate(
+        model_id=model.id,
+        hardware=hardware.sku_id or hardware.name,
+        format_id=f.id,
+        engine=speed.engine or engine,
+        workload=w,
+        support=v,
+        memory=mem,
+        speed=speed,
+        quality=_quality(model, f, ctx),
+    )
+
+
+def speed_for(
+    model: ModelSpec,
+    f: Format,
+    w: Workload,
+    hardware: HardwareTarget,
+    v: Verdict,
+    ctx: Context,
+    engine: str | None = None,
+    backend: str | None = None,
+    calibration: Calibration | None = None,
+) -> SpeedEstimate:
+    """The speed through ``engine``, or with none named, through the fastest engine with a route (ties: engine
+    id), with its calibration factors; an engine that splits layers instead of tensors gains no speed from GPUs."""
+    if engine is not None or not v.engine_paths:
+        return _speed_one(model, f, w, hardware, v, ctx, engine, backend, calibration)
+    best: tuple[float, SpeedEstimate] | None = None
+    for eid in sorted(set(v.engines)):
+        s = _speed_one(model, f, w, hardware, v, ctx, eid, backend, calibration)
+        rate = (s.decode_tok_s or 0.0) + (s.prefill_tok_s or 0.0) * 1e-6  # decode first, prefill breaks ties
+        if best is None or rate > best[0]:
+            best = (rate, s)
+    return best[1]  # type: ignore[index]
+
+
+def _speed_one(model, f, w, hardware, v, ctx, engine, backend, calibration) -> SpeedEstimate:
     factors, basis, band = PhaseFactors(), "estimated", None
     if calibration is not None:
         pre = calibration.lookup("prefill", hardware.sku_id, engine, f.id)
@@ -188,43 +235,25 @@ def estimate(
             basis = f"calibrated from {n} measurement{'s' if n != 1 else ''}"
             used = dec or pre
             band = used.band if used else None
-    speed_w = w
-    if w.gpus > 1 and v.engine_paths and not any(e in TENSOR_PARALLEL_ENGINES for e in v.engines):
-        speed_w = replace(w, gpus=1)  # layer split: each token still walks every layer in turn
+    layer_split = w.gpus > 1 and engine is not None and engine not in TENSOR_PARALLEL_ENGINES
+    speed_w = replace(w, gpus=1) if layer_split else w  # layer split: each token still walks every layer in turn
     speed = estimate_speed(
         model,
         f,
         speed_w,
         hardware,
         v,
+        ctx=ctx,
+        engine=engine,
+        backend=backend,
         factors=factors,
         basis=basis,
         band_scale=band,
-        formats=ctx.formats,
-        engine=engine,
     )
-    if speed_w is not w:
-        speed = replace(
-            speed,
-            notes=(
-                *speed.notes,
-                f"{', '.join(v.engines)} splits layers across GPUs (no tensor parallelism): no speed-up",
-            ),
-        )
-    hits = _measured(measurements, hardware, model, f, w, engine)
-    if hits:
-        speed = _measured_speed(speed, hits, w)
-    return Estimate(
-        model_id=model.id,
-        hardware=hardware.sku_id or hardware.name,
-        format_id=f.id,
-        engine=engine,
-        workload=w,
-        support=v,
-        memory=mem,
-        speed=speed,
-        quality=_quality(model, f, ctx),
-    )
+    if layer_split:
+        note = f"{engine} splits layers across GPUs (no tensor parallelism): no speed-up"
+        speed = replace(speed, notes=(*speed.notes, note))
+    return speed
 
 
 def _quality(model: ModelSpec, f: Format, ctx: Context) -> QualityEstimate:

@@ -10,6 +10,7 @@ from hardware_db.catalog import default_catalog
 from hardware_db.schema import Support
 
 FORMATS = default_context().formats
+CTX = default_context()
 
 
 def test_from_catalog_copies_sku_and_architecture():
@@ -49,8 +50,8 @@ def test_probe_measurements_take_precedence(hopper):
     assert probed.support_level("fp4") is Support.NATIVE and probed.is_measured
     model = get_model("llama-3.1-8b")
     f = get_format("bf16")
-    slow = estimate_speed(model, f, Workload(batch=1, input_len=4096), probed, formats=FORMATS)
-    fast = estimate_speed(model, f, Workload(batch=1, input_len=4096), hopper, formats=FORMATS)
+    slow = estimate_speed(model, f, Workload(batch=1, input_len=4096), probed, ctx=CTX)
+    fast = estimate_speed(model, f, Workload(batch=1, input_len=4096), hopper, ctx=CTX)
     assert slow.prefill_tok_s < fast.prefill_tok_s  # 600 measured x eff/0.75 < 1000 datasheet x eff
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from advisor.context import Context
+from advisor.context import Context, default_context
 from advisor.formats import default_formats, get_format
 from advisor.memory import weight_bytes
 from advisor.recommend import Request, recommend
@@ -18,6 +18,7 @@ from .conftest import dense_model, make_target
 
 N = "native"
 FORMATS = ["bf16", "fp8_w8a8", "int8_w8a8", "int4_awq_w4a16", "nvfp4_w4a4", "gguf_q4_k_m", "fp8_w8a8_block"]
+CTX = default_context()
 workloads = st.builds(
     Workload,
     batch=st.integers(1, 256),
@@ -59,9 +60,9 @@ def test_more_bandwidth_or_peak_never_slows(w, fid, bw, peak, more):
     f = get_format(fid)
     base_t = _target(bw, peak)
     v = resolve_support(base_t, f, ctx=Context.build(engines={}))
-    base = _times(estimate_speed(model, f, w, base_t, v, formats=FORMATS))
-    faster_bw = _times(estimate_speed(model, f, w, _target(bw * more, peak), v, formats=FORMATS))
-    faster_pk = _times(estimate_speed(model, f, w, _target(bw, peak * more), v, formats=FORMATS))
+    base = _times(estimate_speed(model, f, w, base_t, v, ctx=CTX))
+    faster_bw = _times(estimate_speed(model, f, w, _target(bw * more, peak), v, ctx=CTX))
+    faster_pk = _times(estimate_speed(model, f, w, _target(bw, peak * more), v, ctx=CTX))
     for a, b in zip(faster_bw + faster_pk, base + base, strict=True):
         assert a <= b * (1 + 1e-9)
 
