@@ -26,7 +26,7 @@ memory_gb          ``memory.total_gb`` (per_gpu: per GPU)       the same
 the memory estimate fits, capped at the engine's default scheduler limit (``max_batch_default`` in its engine
 file). Not comparable, with the reason in ``Comparison.note``: quality scores (the quality model judges those),
 open-loop request rates, a concurrency that is not given, a length the metric needs that the file does not give,
-and any hardware, model or format outside the catalog.
+latencies at maximum load (mostly queueing), and any hardware, model or format outside the catalog.
 
 Phase (the calibration bucket): decode for decode_tok_s, tpot_ms and itl_ms; prefill for prefill_tok_s and
 ttft_ms; for whole-run metrics (output_tok_s, total_tok_s, e2e_ms) the phase with the larger share of the
@@ -119,6 +119,11 @@ def expectation(m: Measurement) -> Expectation:
             "an open-loop request rate: a steady-state estimate needs the concurrency (run with --max-concurrency)"
         )
     serving = m.load in (Load.CONCURRENT, Load.MAX_LOAD)
+    if m.load is Load.MAX_LOAD and metric in (Metric.TTFT_MS, Metric.E2E_MS):
+        raise NotComparable(
+            f"{metric.value} at maximum load (every request sent at once) is mostly time spent queueing, which "
+            "depends on the request count, not the hardware; measure it at a fixed concurrency"
+        )
     if m.load is Load.CONCURRENT and not m.batch:
         raise NotComparable("the concurrency is not given, so the load is open-ended")
     batch = m.batch or 1
@@ -148,14 +153,6 @@ def expectation(m: Measurement) -> Expectation:
     if metric is Metric.MEMORY_GB:
         phase = "memory"
     return Expectation(w, quantity, phase, max_load=m.load is Load.MAX_LOAD)
-
-
-def _serving_single_prefill_s(est: Estimate, ctx: Context, ex_args: dict) -> float | None:
-    """One request's prefill at the same prompt length (batch 1): the TTFT a request sees on a running server."""
-    from advisor.estimate import estimate
-
-    single = estimate(**{**ex_args, "workload": replace(est.workload, batch=1, output_len=1)}, ctx=ctx)
-    return single.speed.ttft_ms / 1e3 if single.speed.ttft_ms else None
 
 
 def quantity_value(est: Estimate, ex: Expectation, *, single_prefill_s: float | None = None) -> float | None:
@@ -234,17 +231,32 @@ def max_batch(ctx: Context, engine: str | None) -> int:
     return (e.max_batch_default if e is not None and e.max_batch_default else None) or FALLBACK_MAX_BATCH
 
 
-def compare(
+@dataclass(frozen=True)
+class Prepared:
+    """A measurement resolved to the estimate it is compared with: everything but the speed parameters is fixed
+    (the workload, for MAX_LOAD rows the batch found from memory, the engine and the support verdict), so the
+    fit (``bench/validation/fit.py``) can re-score it under other parameters with ``evaluate``."""
+
+    measurement: Measurement
+    expectation: Expectation
+    estimate: Estimate
+    model: ModelSpec
+    fmt: Format
+    engine: str | None
+    backend: str | None
+    calibration: Calibration | None
+    note: str
+    hardware: HardwareTarget
+
+
+def prepare(
     m: Measurement,
     ctx: Context | None = None,
     *,
     calibration: Calibration | None = None,
     target: HardwareTarget | None = None,
-) -> Comparison:
-    """The estimate of exactly what ``m`` measured, next to it (see the module docstring).
-
-    ``target`` overrides the catalog SKU (a probed device); ``calibration`` is for callers that score a
-    calibrated estimate (never pass the calibration fitted on ``m`` itself: that echoes the measurement)."""
+) -> Prepared | Comparison:
+    """The estimate ``m`` is compared with, or the ``Comparison`` saying why there is none."""
     from advisor.context import default_context
     from advisor.estimate import estimate
 
@@ -274,19 +286,61 @@ def compare(
             note = "; ".join(x for x in (note, f"max load estimated at batch {batch}") if x)
         else:
             est = estimate(**args, workload=ex.workload, ctx=ctx)
-        single = None
-        if ex.quantity in ("ttft_ms_serving", "e2e_ms_serving"):
-            single = _serving_single_prefill_s(est, ctx, args)
-        value = quantity_value(est, ex, single_prefill_s=single)
     except (ValueError, ArithmeticError) as exc:  # a shape the estimator refuses (e.g. a KV format id unknown)
         return Comparison(m, None, note=f"no estimate: {exc}", hardware=hw.name)
+    return Prepared(m, ex, est, model, fmt, engine, m.backend or None, calibration, note, hw)
+
+
+def evaluate(p: Prepared, ctx: Context | None = None) -> Comparison:
+    """The comparison of a prepared measurement; with ``ctx`` the speed is re-estimated under its parameters."""
+    from advisor.estimate import speed_for
+
+    est, ex, m = p.estimate, p.expectation, p.measurement
+    try:
+        if ctx is not None:
+            speed = speed_for(
+                p.model, p.fmt, est.workload, p.hardware, est.support, ctx, p.engine, p.backend, p.calibration
+            )
+            est = replace(est, speed=speed)
+        single = None
+        if ex.quantity in ("ttft_ms_serving", "e2e_ms_serving"):
+            single = _single_prefill_s(p, est, ctx)
+        value = quantity_value(est, ex, single_prefill_s=single)
+    except (ValueError, ArithmeticError) as exc:
+        return Comparison(m, None, note=f"no estimate: {exc}", hardware=p.hardware.name)
     if value is not None and m.scope is Scope.PER_GPU:
         value /= m.gpus
     phase = _dominant_phase(est) if ex.phase == "mixed" else ex.phase
     if value is None:
         why = "; ".join(est.speed.notes) or "the estimator has no figure for this quantity"
-        return Comparison(m, None, phase, est.workload, f"no estimate: {why}", est.speed.basis, hw.name)
-    return Comparison(m, float(value), phase, est.workload, note, est.speed.basis, hw.name)
+        return Comparison(m, None, phase, est.workload, f"no estimate: {why}", est.speed.basis, p.hardware.name)
+    return Comparison(m, float(value), phase, est.workload, p.note, est.speed.basis, p.hardware.name)
+
+
+def _single_prefill_s(p: Prepared, est: Estimate, ctx: Context | None) -> float | None:
+    """One request's prefill at the same prompt length (batch 1): the TTFT a request sees on a running server."""
+    from advisor.context import default_context
+    from advisor.estimate import speed_for
+
+    c = ctx or default_context()
+    w = replace(est.workload, batch=1, output_len=1)
+    s = speed_for(p.model, p.fmt, w, p.hardware, est.support, c, p.engine, p.backend, p.calibration)
+    return s.ttft_ms / 1e3 if s.ttft_ms else None
+
+
+def compare(
+    m: Measurement,
+    ctx: Context | None = None,
+    *,
+    calibration: Calibration | None = None,
+    target: HardwareTarget | None = None,
+) -> Comparison:
+    """The estimate of exactly what ``m`` measured, next to it (see the module docstring).
+
+    ``target`` overrides the catalog SKU (a probed device); ``calibration`` is for callers that score a
+    calibrated estimate (never pass the calibration fitted on ``m`` itself: that echoes the measurement)."""
+    p = prepare(m, ctx, calibration=calibration, target=target)
+    return p if isinstance(p, Comparison) else evaluate(p)
 
 
 def _max_load(run, cap: int) -> tuple[int, Estimate | None]:

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from advisor.context import Context
     from advisor.hardware import HardwareTarget
     from advisor.models import ModelSpec
+    from advisor.speed_params import Lookup, SpeedParams
     from advisor.support import EngineRoute, Verdict
     from advisor.workload import Workload
 
@@ -100,7 +101,12 @@ class SpeedEstimate:
     output_tok_s_inflight: float | None = None
     engine: str = ""  # the engine whose efficiencies were used ("" = any)
     backend: str = ""
-    evidence: Mapping[str, str] = field(default_factory=dict)  # parameter -> "selector (N rows)"
+    lookups: Mapping[str, Lookup] = field(default_factory=dict, repr=False)  # parameter -> the entry it used
+
+    @property
+    def evidence(self) -> dict[str, str]:
+        """Parameter -> "selector (N rows)": which fitted entry each efficiency came from."""
+        return {name: f"{found.selector} ({found.rows} rows)" for name, found in self.lookups.items()}
 
 
 def default_backend(hardware: HardwareTarget) -> str:
@@ -140,6 +146,20 @@ def sixteen_bit(hardware: HardwareTarget) -> str:
     return "bf16"
 
 
+def lookup_keys(
+    params: SpeedParams, hardware: HardwareTarget, fmt: Format, engine: str | None, backend: str
+) -> dict[str, str | None]:
+    """The selector keys of one estimate (``math`` is added per lookup): the fit groups rows by the same keys."""
+    return {
+        "engine": engine,
+        "backend": backend,
+        "hw": params.hardware_group(hardware.architecture, hardware.kind, hardware.vendor),
+        "arch": hardware.architecture,
+        "fgroup": params.format_group(fmt.id),
+        "fmt": fmt.id,
+    }
+
+
 def _fill(m_rows: float, half: float) -> float:
     """Fraction of the large-shape GEMM efficiency reached with ``m_rows`` rows per pass."""
     m = max(m_rows, 1.0)
@@ -171,19 +191,11 @@ def estimate_speed(
     backend = backend or default_backend(hardware)
     math_lin = compute_format(hardware, fmt, level, kernel)
     math_attn = sixteen_bit(hardware)
-    keys = {
-        "engine": engine,
-        "backend": backend,
-        "hw": params.hardware_group(hardware.architecture, hardware.kind, hardware.vendor),
-        "arch": hardware.architecture,
-        "fgroup": params.format_group(fmt.id),
-        "fmt": fmt.id,
-    }
-    evidence: dict[str, str] = {}
+    keys = lookup_keys(params, hardware, fmt, engine, backend)
+    used: dict[str, Lookup] = {}
 
     def p(name: str, **extra: str) -> float:
-        found = params.lookup(name, **keys, **extra)
-        evidence[name] = f"{found.selector} ({found.rows} rows)"
+        found = used[name] = params.lookup(name, **keys, **extra)
         return found.value
 
     notes: list[str] = []
@@ -272,9 +284,8 @@ def estimate_speed(
         dec_busy = ((t_dec_cmp or 0.0) + dec_fixed) / factors.decode
         inflight = serve_eff * B * n_out / max(n_out * t_dec, t_pre + n_out * dec_busy)
     if band_scale is None:
-        found = params.lookup("band_log80", **keys)
+        found = used["band_log80"] = params.lookup("band_log80", **keys)
         half_width = found.value
-        evidence["band_log80"] = f"{found.selector} ({found.rows} rows)"
         if found.rows < THIN_EVIDENCE_ROWS:
             notes.append(f"error band from thin evidence ({found.rows} held-out rows for {found.selector})")
         lo, hi = math.exp(-half_width), math.exp(half_width)
@@ -316,7 +327,7 @@ def estimate_speed(
         },
         engine=engine or "",
         backend=backend,
-        evidence=evidence,
+        lookups=used,
     )
 
 

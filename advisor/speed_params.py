@@ -14,8 +14,9 @@ evidence supports it ("llama.cpp, CUDA, consumer NVIDIA, low-bit k-quants")::
 Selector keys (``KEYS``): ``engine`` (engine id), ``backend`` (cuda, rocm, metal, vulkan, cpu, ...), ``hw`` (hardware
 group, ``[hardware_groups]`` maps architecture ids to groups), ``arch`` (architecture id), ``fgroup`` (format group,
 ``[format_groups]``), ``fmt`` (format id), ``math`` (the dtype the matrix math runs in). Every parameter must have a
-default entry (an empty selector). Specificity is the number of selector keys; among equally specific matches the
-earlier entry in the file wins, so the order is deterministic.
+default entry (an empty selector). Specificity is the sum of the selector keys' weights (``WEIGHTS``: an
+architecture or a format id is finer than its group, so it counts 1.5); among equally specific matches the earlier
+entry in the file wins, so the order is deterministic.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 PARAMS_FILE = Path(__file__).resolve().parent / "data" / "speed_params.toml"
 SCHEMA_VERSION = 1
 KEYS = ("engine", "backend", "hw", "arch", "fgroup", "fmt", "math")
+WEIGHTS = {"engine": 1.0, "backend": 1.0, "hw": 1.0, "arch": 1.5, "fgroup": 1.0, "fmt": 1.5, "math": 1.0}
 
 #: The parameters the speed model reads (name -> what it is); a file must define a default for each.
 PARAMETERS: dict[str, str] = {
@@ -47,13 +49,28 @@ PARAMETERS: dict[str, str] = {
 }
 
 
+class Selector(dict):
+    """An entry's conditions (key -> value): read-only, hashable and picklable (estimates are cached and copied)."""
+
+    def _refuse(self, *_args, **_kw):
+        raise TypeError("a speed-parameter selector is read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self):
+        return (Selector, (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+
 class SpeedParamsError(ValueError):
     """The parameter file is malformed; the message names the entry."""
 
 
 @dataclass(frozen=True)
 class Entry:
-    when: Any  # MappingProxy of selector key -> value
+    when: Selector  # selector key -> value
     value: float
     rows: int = 0
     sources: tuple[str, ...] = ()
@@ -61,6 +78,10 @@ class Entry:
 
     def matches(self, keys: dict[str, str]) -> bool:
         return all(keys.get(k) == v for k, v in self.when.items())
+
+    @property
+    def specificity(self) -> float:
+        return sum(WEIGHTS[k] for k in self.when)
 
 
 @dataclass(frozen=True)
@@ -84,16 +105,22 @@ class SpeedParams:
     format_groups: Any = field(default_factory=dict)  # format id -> format group
     fast_dequant_kernels: tuple[str, ...] = ()  # kernel names that dequantize inside the GEMM (Marlin class)
     fitted: Any = field(default_factory=dict)  # provenance: script, date, sources, rows
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)  # lookups (the entries never change)
 
     def lookup(self, name: str, **keys: str | None) -> Lookup:
         """The most specific entry of ``name`` whose selector the ``keys`` satisfy (see the module docstring)."""
         wanted = {k: v for k, v in keys.items() if v}
+        memo = (name, *sorted(wanted.items()))
+        hit = self._cache.get(memo)
+        if hit is not None:
+            return hit
         best: Entry | None = None
         for e in self.entries[name]:
-            if e.matches(wanted) and (best is None or len(e.when) > len(best.when)):
+            if e.matches(wanted) and (best is None or e.specificity > best.specificity):
                 best = e
         assert best is not None  # every parameter has a default (checked at load)
-        return Lookup(best.value, best)
+        found = self._cache[memo] = Lookup(best.value, best)
+        return found
 
     def get(self, name: str, **keys: str | None) -> float:
         return self.lookup(name, **keys).value
@@ -127,7 +154,7 @@ def _entry(name: str, raw: dict, where: str) -> Entry:
     if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
         raise SpeedParamsError(f"{where}: value must be a non-negative number, got {value!r}")
     return Entry(
-        MappingProxyType({k: str(v) for k, v in when.items()}),
+        Selector({k: str(v) for k, v in when.items()}),
         float(value),
         int(raw.get("rows", 0)),
         tuple(raw.get("sources", ())),
