@@ -127,9 +127,12 @@ def route_for(verdict: Verdict | None, engine: str | None) -> EngineRoute | None
 
 def compute_format(hardware: HardwareTarget, fmt: Format, level: Support | None, kernel: str = "") -> str:
     """The dtype the linear layers' math runs in: the format's own when native; int8 for int8-dot kernels on
-    devices with native int8; else the best 16-bit the device has."""
+    devices with native int8; FP32 (CUDA cores, no matrix units) for an emulated 16-bit format such as BF16 on
+    Volta/Turing; else the best 16-bit the device has."""
     if level is Support.NATIVE and fmt.math_format != SIXTEEN_BIT:
         return fmt.math_format
+    if level is Support.EMULATED and fmt.math_format in (SIXTEEN_BIT, "bf16", "fp16") and hardware.peak_tflops("fp32"):
+        return "fp32"
     int8_dot = any(k in kernel for k in INT8_DOT_KERNELS)
     if int8_dot and hardware.support_level("int8") is Support.NATIVE and hardware.peak_tflops("int8"):
         return "int8"

@@ -1,0 +1,75 @@
+"""Physics of the speed estimate that the fitted parameters cannot change (issue 13), on the shipped catalog."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.context import default_context
+from advisor.estimate import estimate
+from advisor.workload import Workload
+
+CTX = default_context()
+
+
+def _reversed_engines():
+    """The same catalog with the engine list (and so every verdict's engine paths) in the opposite order."""
+    return CTX.replace(engines=dict(reversed(list(CTX.engines.items()))))
+
+
+@pytest.mark.parametrize(
+    ("sku", "model", "fmt"),
+    [
+        ("mi300x", "llama-3.1-70b", "int8_w8a8"),
+        ("mi300x", "llama-3.1-70b", "fp8_w8a8"),
+        ("h100_sxm5_80gb", "llama-3.1-8b", "int4_awq_w4a16"),
+        ("h100_sxm5_80gb", "llama-3.1-8b", "gguf_q4_k_m"),
+        ("v100_sxm2_32gb", "llama-3.1-8b", "fp16"),
+        ("rtx_4090", "qwen3-30b-a3b", "gguf_q4_k_m"),
+    ],
+)
+@pytest.mark.parametrize("batch", [1, 32])
+def test_estimates_do_not_depend_on_the_order_engines_are_listed(sku, model, fmt, batch):
+    w = Workload(batch=batch, input_len=2048, output_len=256)
+    a = estimate(CTX.models[model], fmt, CTX.target(sku), w, ctx=CTX)
+    flipped = _reversed_engines()
+    b = estimate(flipped.models[model], fmt, flipped.target(sku), w, ctx=flipped)
+    assert a.engine == b.engine
+    assert (a.speed.decode_tok_s, a.speed.prefill_tok_s, a.speed.tpot_ms) == (
+        b.speed.decode_tok_s,
+        b.speed.prefill_tok_s,
+        b.speed.tpot_ms,
+    )
+
+
+def test_emulated_bf16_on_volta_is_never_faster_than_native_fp16():
+    hw, m = CTX.target("v100_sxm2_32gb"), CTX.models["llama-3.1-8b"]
+    fp16 = estimate(m, "fp16", hw, Workload(batch=1, input_len=2048), ctx=CTX)
+    bf16 = estimate(m, "bf16", hw, Workload(batch=1, input_len=2048), ctx=CTX)
+    assert bf16.support.level.value == "emulated"
+    assert bf16.speed.math_format == "fp32"  # no BF16 tensor cores: CUDA-core math
+    assert bf16.speed.prefill_tok_s < 0.5 * fp16.speed.prefill_tok_s
+    assert bf16.speed.decode_tok_s <= fp16.speed.decode_tok_s
+
+
+def test_moe_batch1_decode_is_bound_by_the_active_experts_bytes():
+    """gpt-oss-20b Q5_K_M vs Q8_0: batch-1 decode follows the bytes read, not a compute bound."""
+    hw, m = CTX.target("rtx_4090"), CTX.models["gpt-oss-20b"]
+    w = Workload(batch=1, input_len=512, output_len=128)
+    q5 = estimate(m, "gguf_q5_k_m", hw, w, engine="llama_cpp", ctx=CTX).speed
+    q8 = estimate(m, "gguf_q8_0", hw, w, engine="llama_cpp", ctx=CTX).speed
+    assert q5.decode_bound == q8.decode_bound == "memory"
+    assert q5.decode_tok_s > 1.2 * q8.decode_tok_s
+    dense = estimate(
+        CTX.models["qwen3-32b"], "gguf_q8_0", hw.with_overrides(free_memory_gb=None), w, engine="llama_cpp", ctx=CTX
+    ).speed
+    assert q8.decode_tok_s > 3 * dense.decode_tok_s  # ~3.6B active of 21B vs 32B dense
+
+
+def test_the_engine_changes_the_estimate():
+    """Engines are inputs: the same FP8 Llama 3.1 8B at batch 1 on an H100 through TensorRT-LLM and vLLM gets the
+    efficiencies each engine's own measurements were fitted to (or the shared default where it has none)."""
+    hw, m = CTX.target("h100_sxm5_80gb"), CTX.models["llama-3.1-8b"]
+    w = Workload(batch=1, input_len=1024, output_len=128)
+    by_engine = {e: estimate(m, "fp8_w8a8", hw, w, engine=e, ctx=CTX).speed for e in ("tensorrt_llm", "vllm")}
+    assert all(s.engine == e for e, s in by_engine.items())
+    assert {s.evidence["decode_bw_eff"] for s in by_engine.values()}  # every estimate names its evidence
