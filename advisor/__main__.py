@@ -21,6 +21,12 @@ class UsageError(Exception):
     """A bad id or argument; the message names the closest valid ids."""
 
 
+def _ctx():
+    from advisor.context import default_context
+
+    return default_context()
+
+
 def _catalog():
     from advisor.context import default_context
 
@@ -65,11 +71,12 @@ def _check_format(fid: str, kind: FormatKind | None = FormatKind.WEIGHTS) -> str
 def _check_engine(engine: str | None) -> str | None:
     if engine is None:
         return None
-    valid = sorted(_catalog().engines)
-    if engine not in valid:
+    try:
+        return _ctx().engine_id(engine)  # accepts the names users type: llama.cpp, trt-llm, ...
+    except KeyError:
+        valid = sorted(_catalog().engines)
         hint = closest(engine, valid)
-        raise UsageError(f"unknown engine {engine!r}" + (f"; closest: {', '.join(hint)}" if hint else ""))
-    return engine
+        raise UsageError(f"unknown engine {engine!r}" + (f"; closest: {', '.join(hint)}" if hint else "")) from None
 
 
 def _workload(args: argparse.Namespace, profile: Profile) -> Workload:

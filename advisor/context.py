@@ -71,6 +71,20 @@ class Context:
             self._targets[sku_id] = HardwareTarget.from_catalog(self.catalog, sku_id)
         return self._targets[sku_id]
 
+    def engine_id(self, name: str) -> str:
+        """The engine id for a name as users type it (``llama.cpp``, ``llama_cpp``, ``vllm``, ``trt-llm``, ...):
+        the id, the display name or an alias in the engine's data file, ignoring case, spaces, ``-``, ``_`` and
+        ``.``; KeyError naming the known engines otherwise."""
+
+        def norm(text: str) -> str:
+            return "".join(ch for ch in text.lower() if ch.isalnum())
+
+        wanted = norm(name)
+        for eid, e in self.engines.items():
+            if wanted in {norm(eid), norm(e.name), *(norm(a) for a in e.aliases)}:
+                return eid
+        raise KeyError(f"unknown engine {name!r}; known: {', '.join(sorted(self.engines))}")
+
     def format(self, format_id: str) -> Format:
         from advisor.formats import get_format
 

@@ -68,3 +68,18 @@ def test_recommend_text_output(capsys):
     )
     out = capsys.readouterr().out
     assert "Best:" in out and "Rejected:" in out and "fp8_w8a8" in out
+
+
+def test_engine_names_as_users_type_them(capsys):
+    base = ["estimate", "--hardware", "h100_sxm5_80gb", "--model", "llama-3.1-8b", "--format", "fp8_w8a8", "--json"]
+    for typed, engine in (
+        ("llama.cpp", "llama_cpp"),
+        ("llama_cpp", "llama_cpp"),
+        ("vllm", "vllm"),
+        ("trt-llm", "tensorrt_llm"),
+        ("TensorRT-LLM", "tensorrt_llm"),
+    ):
+        assert main([*base, "--engine", typed]) == 0
+        assert json.loads(capsys.readouterr().out)["engine"] == engine
+    assert main([*base, "--engine", "not-an-engine"]) == 2
+    assert "unknown engine 'not-an-engine'" in capsys.readouterr().err
