@@ -74,6 +74,8 @@ class Format:
     aliases: tuple[str, ...] = ()  # labels benchmark tools print for it ("Q4_K - Medium", "awq_marlin")
     name_patterns: tuple[str, ...] = ()  # regexes that find it in a checkpoint or file name ("-awq", "q4_k_m")
     finetune_base: bool = False  # a QLoRA-style fine-tune can train adapters on a base stored in this format
+    # (min, max) of a variable-bitrate format (EXL2): bits_per_weight is then a typical value, a file's own wins
+    bits_per_weight_range: tuple[float, float] | None = None
 
     @property
     def is_weight_only(self) -> bool:
@@ -100,6 +102,7 @@ _ALLOWED = set(_REQUIRED) | {
     "aliases",
     "name_patterns",
     "finetune_base",
+    "bits_per_weight_range",
 }
 
 
@@ -131,6 +134,11 @@ def _parse(fid: str, raw: dict, path: Path) -> Format:
     bpw = float(raw["bits_per_weight"])
     if not 1.0 <= bpw <= 32.0:
         raise FormatError(f"{where}: bits_per_weight {bpw} out of range")
+    bpw_range = raw.get("bits_per_weight_range")
+    if bpw_range is not None:
+        if len(bpw_range) != 2 or not 1.0 <= float(bpw_range[0]) <= bpw <= float(bpw_range[1]) <= 32.0:
+            raise FormatError(f"{where}: bits_per_weight_range {bpw_range} must be [min, max] around bits_per_weight")
+        bpw_range = (float(bpw_range[0]), float(bpw_range[1]))
     source = str(raw["source"])
     if not source.startswith(("https://", "http://")):
         raise FormatError(f"{where}: source must be a URL")
@@ -158,6 +166,7 @@ def _parse(fid: str, raw: dict, path: Path) -> Format:
         aliases=tuple(str(a) for a in raw.get("aliases", ())),
         name_patterns=_patterns(raw.get("name_patterns", ()), where),
         finetune_base=bool(raw.get("finetune_base", False)),
+        bits_per_weight_range=bpw_range,
     )
 
 

@@ -15,6 +15,7 @@ class FieldError(ValueError):
 
 
 _INF = float("inf")
+MAX_INT = 2**53  # whole numbers up to this are exact as floats and fit every database's 64-bit INTEGER
 _MISSING = ("", "n/a", "na", "none", "null", "nan", "-")
 
 
@@ -64,6 +65,8 @@ def get_int(rec: dict[str, Any], column: str, *, required: bool = False, minimum
         return None
     if number != int(number):
         raise FieldError(column, f"expected a whole number, got {_show(rec.get(column))}")
+    if abs(number) > MAX_INT:  # a database INTEGER is 64-bit; 1e30 tokens or GPUs is not a measurement
+        raise FieldError(column, f"{_show(rec.get(column))} is too large (the largest accepted is {MAX_INT:,})")
     return int(number)
 
 

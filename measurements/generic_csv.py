@@ -120,7 +120,9 @@ _EXAMPLES = (
         "notes": "example quality row: replace with your measurement",
     },
 )
-TEMPLATE_CSV = "".join(",".join(row.get(c, "") for c in COLUMNS) + "\n" for row in ({c: c for c in COLUMNS}, *_EXAMPLES))
+TEMPLATE_CSV = "".join(
+    ",".join(row.get(c, "") for c in COLUMNS) + "\n" for row in ({c: c for c in COLUMNS}, *_EXAMPLES)
+)
 
 
 def looks_like_generic(columns: list[str]) -> bool:

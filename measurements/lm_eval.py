@@ -8,6 +8,7 @@ the format comes from ``quantization=`` / ``dtype=`` in ``model_args``, else fro
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from advisor.measurement import Measurement, Metric
@@ -39,6 +40,22 @@ def parse_model_args(model_args: Any) -> dict[str, str]:
     return out
 
 
+_ENV_GPU_SECTION = re.compile(r"GPU models and configuration:(.*?)(?:\n(?!\s*GPU \d+:)|Nvidia driver version:|$)", re.S)
+_ENV_GPU = re.compile(r"GPU \d+:\s*(.+?)\s*(?=GPU \d+:|$)", re.S)
+
+
+def _env_gpus(info: Any) -> str:
+    """The GPUs ``pretty_env_info`` (torch.utils.collect_env) lists after ``GPU models and configuration:``:
+    ``GPU 0: NVIDIA A100-SXM4-80GB``, one line per GPU (several GPUs start on the next line), joined by ", ";
+    "" when it names none (``No CUDA``, ``Could not collect``, not recorded)."""
+    if not isinstance(info, str):
+        return ""
+    section = _ENV_GPU_SECTION.search(info)
+    if not section:
+        return ""
+    return ", ".join(" ".join(name.split()) for name in _ENV_GPU.findall(section.group(1)))
+
+
 def parse(text: str, source_format: str) -> ParsedFile:
     data = load_json(text)
     if not looks_like_lm_eval(data):
@@ -55,6 +72,9 @@ def parse(text: str, source_format: str) -> ParsedFile:
         "model": model,
         "quantization": args.get("quantization", ""),
         "dtype": args.get("dtype", ""),
+        # the dtype the harness loaded the weights in (``config.model_dtype``, e.g. "torch.float32"; HF models)
+        "model_dtype": str(config.get("model_dtype") or ""),
+        "device_text": _env_gpus(data.get("pretty_env_info")),
         "lm_eval_model": config.get("model", ""),
         "date": data.get("date"),
         "lm_eval_version": data.get("lm_eval_version", ""),
@@ -117,20 +137,30 @@ def normalize(record: RawRecord, ctx: ImportContext) -> list[Measurement]:
     fields["engine"] = {"vllm": "vllm", "hf": "transformers", "sglang": "sglang"}.get(str(rec.get("lm_eval_model")), "")
     fields["engine_version"] = str(rec.get("lm_eval_version") or "")
     extra = {
-        k: rec[k] for k in ("stderr", "n_shot", "model_args", "lm_eval_model", "filter") if rec.get(k) not in (None, "")
+        k: rec[k]
+        for k in ("stderr", "n_shot", "model_args", "lm_eval_model", "filter", "model_dtype")
+        if rec.get(k) not in (None, "")
     }
     try:
         measured_at = get_datetime(rec, "date")
     except FieldError:
         measured_at = None
         extra["date"] = rec.get("date")
-    if ctx.hardware_hint:  # a quality score does not depend on the hardware; record it only when given
+    devices = [d.strip() for d in str(rec.get("device_text") or "").split(",") if d.strip()]
+    if devices:  # the machine the harness ran on (pretty_env_info); a quality score does not depend on it
+        distinct = sorted(set(devices))
+        set_hardware(fields, flags, distinct[0] if len(distinct) == 1 else ", ".join(devices), ctx)
+        fields["gpus"] = len(devices)
+    elif ctx.hardware_hint:  # recorded only when given
         set_hardware(fields, flags, "", ctx)
     model = str(rec["model"])
     set_model(fields, flags, (model,), ctx)
     label = str(rec.get("quantization") or "")
     if not label:
+        # model_args dtype= is what was asked; config.model_dtype what the harness loaded (a float32 run is fp32)
         dtype = str(rec.get("dtype") or "").lower()
+        if dtype in ("", "auto"):
+            dtype = str(rec.get("model_dtype") or "").lower().removeprefix("torch.")
         # dtype=bfloat16 on a quantized checkpoint is the activation dtype: trust the name first.
         label = "" if ctx.resolver.format_in_name(model) else _DTYPES.get(dtype, "")
     set_format(fields, flags, label, ctx, model)

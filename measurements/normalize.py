@@ -29,8 +29,29 @@ NEEDS_CONTEXT = frozenset({"compressed-tensors", "compressed_tensors", "bitsandb
 
 
 def _label_key(label: str) -> str:
-    key = re.sub(r"\s+", " ", label.strip().lower())
+    """``"(guessed) mostly Q4_0"`` -> ``"q4_0"``: llama.cpp prefixes a file type it had to guess (llama_ftype_name)."""
+    key = re.sub(r"\s+", " ", label.strip().lower()).removeprefix("(guessed) ")
     return key.removeprefix("mostly ").removeprefix("all ")
+
+
+#: A GGUF label whose nominal bits per weight differ from the file's own (size x 8 / parameters) by more than this
+#: fraction names another format. Real files differ from the nominal figure by less: token embeddings and output
+#: kept at higher precision and per-model tensor mixes (Qwen3.5-122B-A10B Q5_K_M is 6.02 vs 5.70 nominal, GLM-4.6
+#: Q4_K_M 4.57 vs 4.89, Llama-2-7B Q4_0 4.54 vs 4.50 in the fixtures), while a wrong label is off by a factor
+#: (gpt-oss-120b "F16" is 4.48 bits per weight: its experts are MXFP4).
+BPW_TOLERANCE = 0.35
+
+
+def real_bits_per_weight(size_bytes: float | None, n_params: float | None) -> float | None:
+    """Bits per weight of a weights file: its size in bytes x 8 / its parameter count (None when either is unknown)."""
+    if not size_bytes or not n_params or size_bytes <= 0 or n_params <= 0:
+        return None
+    return size_bytes * 8.0 / n_params
+
+
+def bits_per_weight_mismatch(nominal: float, real: float, tolerance: float = BPW_TOLERANCE) -> bool:
+    """True when ``real`` is more than ``tolerance`` (relative) away from ``nominal``."""
+    return abs(real - nominal) > tolerance * nominal
 
 
 # ---------------------------------------------------------------- llama-bench model_type and tests
@@ -87,6 +108,8 @@ def parse_test_name(text: str) -> TestShape | None:
     if not m:
         return None
     n, n2, d = int(m.group("n")), m.group("n2"), int(m.group("d") or 0)
+    if max(n, int(n2 or 0), d) > 2**53:  # not a token count (and over a database INTEGER): not a test name
+        return None
     if m.group("kind").lower() == "tg":
         return TestShape(f"tg{n}", 0, n, d)
     if n2 is not None:
@@ -177,6 +200,13 @@ class Resolver:
             return None
         return self.format_in_name(context) if context else None
 
+    def format_bits(self, format_id: str | None) -> tuple[float, bool] | None:
+        """(nominal bits per weight, variable bitrate?) of a catalog format; None when unknown."""
+        f = self.ctx.formats.get(format_id) if format_id else None
+        if f is None:
+            return None
+        return f.bits_per_weight, getattr(f, "bits_per_weight_range", None) is not None
+
     def format_in_name(self, name: str) -> str | None:
         """The format a checkpoint or file name carries (longest ``name_patterns`` match wins)."""
         name = name.replace("\\", "/").rsplit("/", 1)[-1]
@@ -236,7 +266,9 @@ class Resolver:
                 {
                     mid
                     for f, mid, p in self._families
-                    if fam and (f.startswith(fam) or fam.startswith(f)) and abs(p - params_b) <= PARAMS_MATCH_TOLERANCE * p
+                    if fam
+                    and (f.startswith(fam) or fam.startswith(f))
+                    and abs(p - params_b) <= PARAMS_MATCH_TOLERANCE * p
                 }
             )
             if len(hits) == 1:

@@ -12,7 +12,7 @@ from typing import Any
 
 from advisor.context import Context, default_context
 from advisor.measurement import Measurement
-from measurements.normalize import Resolver
+from measurements.normalize import Resolver, bits_per_weight_mismatch, real_bits_per_weight
 
 Fields = dict[str, Any]
 
@@ -82,6 +82,36 @@ def set_format(fields: Fields, flags: list[str], label: str, ctx: ImportContext,
     fields["format_id"] = ctx.resolver.format(label or "", context)
     if fields["format_id"] is None:
         flags.append(f"format not in catalog: {label!r}" if label else "format not given")
+
+
+def check_bits_per_weight(
+    fields: Fields, flags: list[str], ctx: ImportContext, size_bytes: float | None, n_params: float | None
+) -> str:
+    """Compare the format label with the file's own bits per weight (size x 8 / parameters, as the tool prints
+    them). A label whose nominal figure disagrees (``BPW_TOLERANCE``) is unmapped and flagged: a file called F16 at
+    4.5 bits per weight does not hold FP16 weights; a type not in the catalog is kept and flagged with its figure.
+    Returns a note with the real figure for those two cases ("" otherwise: ``model_size_gib`` and ``params_b``
+    already give it)."""
+    real = real_bits_per_weight(size_bytes, n_params)
+    if real is None:
+        return ""
+    note = f"file {real:.2f} bits per weight (size x 8 / parameters)"
+    known = ctx.resolver.format_bits(fields.get("format_id"))
+    if known is None:
+        unmapped = f"format not in catalog: {fields.get('format_raw', '')!r}"
+        if unmapped not in flags:
+            return ""
+        flags[flags.index(unmapped)] = f"{unmapped} (kept; the file is {real:.2f} bits per weight)"
+        return note
+    nominal, variable = known
+    if variable or not bits_per_weight_mismatch(nominal, real):
+        return ""
+    flags.append(
+        f"format label {fields['format_raw']!r} ({fields['format_id']}, {nominal:g} bits per weight) disagrees "
+        f"with the file ({real:.2f} bits per weight): format left unmapped"
+    )
+    fields["format_id"] = None
+    return note
 
 
 def set_engine(fields: Fields, flags: list[str], name: str, ctx: ImportContext) -> None:

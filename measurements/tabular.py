@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from typing import Any
 
 from measurements.records import ParsedFile, RawRecord, Rejection, UnreadableFile
+from safeio.limits import check_records, check_text, csv_rows, json_lines, text_lines
+from safeio.limits import load_json as bounded_load_json
 
 
 def read_csv(text: str, source_format: str) -> ParsedFile:
     """Rows with a wrong number of columns are rejected (row = line number, header = line 1)."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv_rows(text)  # bounded: rows, cells per row, characters (safeio.limits)
     try:
-        header = next(reader)
+        _line, header = next(reader)
     except StopIteration as exc:
         raise UnreadableFile("the CSV has no header row") from exc
     except csv.Error as exc:
@@ -27,10 +28,9 @@ def read_csv(text: str, source_format: str) -> ParsedFile:
     out = ParsedFile(source_format, columns=header)
     n = len(header)
     records, rejections = out.records, out.rejections
-    line = reader.line_num
+    start = 1
     try:
-        for row in reader:
-            start, line = line + 1, reader.line_num
+        for start, row in reader:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) != n:
@@ -42,7 +42,8 @@ def read_csv(text: str, source_format: str) -> ParsedFile:
                 continue
             records.append(RawRecord(start, dict(zip(header, row, strict=True))))
     except csv.Error as exc:
-        rejections.append(Rejection(reader.line_num, "", f"CSV syntax error: {exc}; the rest of the file was not read"))
+        line = getattr(exc, "line", start)
+        rejections.append(Rejection(line, "", f"CSV syntax error: {exc}; the rest of the file was not read"))
     return out
 
 
@@ -53,11 +54,14 @@ def _spill(header: list[str], row: list[str]) -> dict[str, Any]:
     return values
 
 
+_SEPARATOR_CELL = re.compile(r":?-+:?")
+
+
 def read_markdown_table(text: str, source_format: str) -> ParsedFile:
     """A pipe table: header line, ``|---|`` separator, data lines (row = line number in the file)."""
     out = ParsedFile(source_format)
     header: list[str] | None = None
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    for lineno, raw in text_lines(text, what="the Markdown file"):
         line = raw.strip()
         if not line.startswith("|"):
             if header is not None and line:
@@ -68,7 +72,7 @@ def read_markdown_table(text: str, source_format: str) -> ParsedFile:
             header = cells
             out.columns = out.columns or header
             continue
-        if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
+        if all(_SEPARATOR_CELL.fullmatch(c) for c in cells if c):  # |---|, | --: |, | -: |, |:-:|
             continue
         if len(cells) != len(header):
             out.rejections.append(
@@ -125,7 +129,9 @@ def _sql_values(text: str, pos: int) -> tuple[list[Any], int]:
 def read_sql_inserts(text: str, source_format: str) -> ParsedFile:
     """Each ``INSERT INTO t (cols) VALUES (...);`` is one record (row = statement number)."""
     out = ParsedFile(source_format)
+    check_text(text, what="the SQL file")
     for number, m in enumerate(_INSERT_RE.finditer(text), start=1):
+        check_records(number, what="the SQL file")
         cols = [c.strip().strip('`"') for c in m.group(2).split(",")]
         out.columns = out.columns or cols
         try:
@@ -149,7 +155,7 @@ def read_sql_inserts(text: str, source_format: str) -> ParsedFile:
 
 def load_json(text: str) -> Any:
     try:
-        return json.loads(text)
+        return bounded_load_json(text)  # size, depth and container limits first (safeio.limits)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         if exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string"):
@@ -160,13 +166,9 @@ def load_json(text: str) -> Any:
 def read_jsonl(text: str, source_format: str) -> ParsedFile:
     """One JSON object per line (row = line number); a bad line is rejected, the others kept."""
     out = ParsedFile(source_format)
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            out.rejections.append(Rejection(lineno, "", f"not valid JSON (column {exc.colno}): {exc.msg}"))
+    for lineno, obj in json_lines(text):  # bounded: lines, line length, depth (safeio.limits)
+        if isinstance(obj, json.JSONDecodeError):
+            out.rejections.append(Rejection(lineno, "", f"not valid JSON (column {obj.colno}): {obj.msg}"))
             continue
         if not isinstance(obj, dict):
             out.rejections.append(Rejection(lineno, "", f"expected a JSON object, found {type(obj).__name__}"))
@@ -178,6 +180,7 @@ def read_jsonl(text: str, source_format: str) -> ParsedFile:
 def read_json_objects(items: list[Any], source_format: str) -> ParsedFile:
     """A parsed JSON array: each object is one record (row = position from 1); anything else is rejected."""
     out = ParsedFile(source_format)
+    check_records(len(items), what="the JSON")
     for i, obj in enumerate(items, start=1):
         if isinstance(obj, dict):
             out.records.append(RawRecord(i, obj))

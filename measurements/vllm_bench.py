@@ -27,6 +27,7 @@ from measurements.rowbuild import (
     set_model,
 )
 from measurements.tabular import load_json, read_json_objects, read_jsonl
+from safeio.limits import text_lines
 
 FORMATS = ("vllm_serve_json", "vllm_serve_jsonl", "vllm_serve_console")
 SIGNATURE_FIELDS = frozenset({"request_throughput", "output_throughput", "mean_ttft_ms", "mean_tpot_ms"})
@@ -104,23 +105,41 @@ _CONSOLE_KEYS = {
 }
 _BANNER = re.compile(r"=+\s*Serving Benchmark Result\s*=+")
 _LINE = re.compile(r"^\s*([^:]+?)\s*:\s*(\S.*?)\s*$")
-_CMD_MODEL = re.compile(r"--model[= ](\S+)")
 _NAMESPACE_ARGS = re.compile(
     r"\b(model|tokenizer|backend|max_concurrency|request_rate|random_input_len|random_output_len)=('[^']*'|[^,)\s]+)"
 )
+
+
+_CMD_ARGS = re.compile(r"--(model|backend|max-concurrency|request-rate)[= ]+('[^']*'|\"[^\"]*\"|\S+)")
+
+
+def _command_args(command: str) -> dict[str, str]:
+    """``--model``, ``--backend``, ``--max-concurrency``, ``--request-rate`` of a benchmark command line (``vllm
+    bench serve``, ``benchmark_serving.py``, ``sglang.bench_serving``, backslash continuations joined), as
+    ``Namespace`` keys; SGLang's client defaults to its own backend. {} for any other line."""
+    if "--model" not in command or not any(
+        k in command for k in ("vllm", "benchmark_serving", "bench_serving", "bench serve")
+    ):
+        return {}
+    args = {k.replace("-", "_"): v.strip("'\"") for k, v in _CMD_ARGS.findall(command)}
+    if "sglang" in command and "backend" not in args:
+        args["backend"] = "sglang"
+    return args
 
 
 def parse_console(text: str) -> ParsedFile:
     """Each summary block is one record (row = the block's banner line number); the ``Namespace(...)``
     line printed before it, when present, gives the model and concurrency."""
     out = ParsedFile("vllm_serve_console")
-    lines = text.splitlines()
     namespace: dict[str, str] = {}
     current: dict[str, Any] | None = None
-    for lineno, line in enumerate(lines, start=1):
-        cmd = _CMD_MODEL.search(line)
-        if cmd and ("vllm" in line or "benchmark_serving" in line):
-            namespace["model"] = cmd.group(1).strip("'\"")
+    pending = ""  # a command line continued with a trailing backslash
+    for lineno, line in text_lines(text, what="the vLLM console output"):  # bounded (safeio.limits)
+        if line.rstrip().endswith("\\") and len(pending) < 65536:
+            pending += line.rstrip()[:-1] + " "
+            continue
+        command, pending = pending + line, ""
+        namespace.update(_command_args(command))
         if "Namespace(" in line:
             namespace = {k: v.strip("'") for k, v in _NAMESPACE_ARGS.findall(line)}
             continue

@@ -58,3 +58,108 @@ def test_malformed_file_is_rejected(tmp_path):
     )
     with pytest.raises(FormatError, match="fp9"):
         load_formats(bad)
+
+
+# Every file type llama.cpp prints (llama_ftype_name in src/llama-model-loader.cpp, ggml-org/llama.cpp at
+# 00347649deb8a4cb47fa2a22007704174f9994e1) -> the format id it maps to, "mostly"/"(guessed)" prefixes included.
+LLAMA_FTYPE_NAMES = {
+    "all F32": "fp32",
+    "F16": "fp16",
+    "BF16": "bf16",
+    "Q4_0": "gguf_q4_0",
+    "Q4_1": "gguf_q4_1",
+    "Q5_0": "gguf_q5_0",
+    "Q5_1": "gguf_q5_1",
+    "Q8_0": "gguf_q8_0",
+    "MXFP4 MoE": "gguf_mxfp4",
+    "Q2_K - Medium": "gguf_q2_k",
+    "Q2_K - Small": "gguf_q2_k_s",
+    "Q3_K - Small": "gguf_q3_k_s",
+    "Q3_K - Medium": "gguf_q3_k_m",
+    "Q3_K - Large": "gguf_q3_k_l",
+    "Q4_K - Small": "gguf_q4_k_s",
+    "Q4_K - Medium": "gguf_q4_k_m",
+    "Q5_K - Small": "gguf_q5_k_s",
+    "Q5_K - Medium": "gguf_q5_k_m",
+    "Q6_K": "gguf_q6_k",
+    "TQ1_0 - 1.69 bpw ternary": "gguf_tq1_0",
+    "TQ2_0 - 2.06 bpw ternary": "gguf_tq2_0",
+    "IQ2_XXS - 2.0625 bpw": "gguf_iq2_xxs",
+    "IQ2_XS - 2.3125 bpw": "gguf_iq2_xs",
+    "IQ2_S - 2.5 bpw": "gguf_iq2_s",
+    "IQ2_M - 2.7 bpw": "gguf_iq2_m",
+    "IQ3_XS - 3.3 bpw": "gguf_iq3_xs",
+    "IQ3_XXS - 3.0625 bpw": "gguf_iq3_xxs",
+    "IQ1_S - 1.5625 bpw": "gguf_iq1_s",
+    "IQ1_M - 1.75 bpw": "gguf_iq1_m",
+    "IQ4_NL - 4.5 bpw": "gguf_iq4_nl",
+    "IQ4_XS - 4.25 bpw": "gguf_iq4_xs",
+    "IQ3_S - 3.4375 bpw": "gguf_iq3_s",
+    "IQ3_S mix - 3.66 bpw": "gguf_iq3_m",
+}
+
+
+@pytest.mark.parametrize(("label", "fid"), sorted(LLAMA_FTYPE_NAMES.items()))
+def test_every_llama_cpp_file_type_has_a_format(label, fid):
+    from advisor.context import default_context
+    from measurements.normalize import Resolver
+
+    resolver = Resolver(default_context())
+    assert resolver.format(label) == fid
+    assert resolver.format(f"mostly {label}") == fid  # 2023 builds
+    assert resolver.format(f"(guessed) {label}") == fid  # a file type llama.cpp had to guess
+
+
+@pytest.mark.parametrize(
+    ("fid", "bpw", "whole_file"),
+    [
+        # ggml-common.h block structs (bytes per block x 8 / weights per block)
+        ("gguf_q4_0", 4.5, False),  # 2 + 16 bytes / 32
+        ("gguf_q4_1", 5.0, False),  # 2 + 2 + 16 / 32
+        ("gguf_q5_0", 5.5, False),  # 2 + 4 + 16 / 32
+        ("gguf_q5_1", 6.0, False),  # 2 + 2 + 4 + 16 / 32
+        ("gguf_tq1_0", 1.6875, False),  # 48 + 4 + 2 / 256
+        ("gguf_tq2_0", 2.0625, False),  # 64 + 2 / 256
+        ("gguf_mxfp4", 4.25, False),  # 1 + 16 / 32
+        # tools/quantize/README.md, Llama-3.1-8B whole-file averages
+        ("gguf_iq1_s", 2.0042, True),
+        ("gguf_iq3_m", 3.7628, True),
+        ("gguf_q3_k_l", 4.2979, True),
+        ("gguf_q5_k_s", 5.5704, True),
+        ("mlx_3bit", 3.5, False),  # 3 + 32/64
+        ("mlx_8bit", 8.5, False),
+        ("hqq_4bit", 4.5, False),
+        ("fp32", 32.0, False),
+    ],
+)
+def test_new_formats_bits_per_weight_from_their_sources(fid, bpw, whole_file):
+    f = get_format(fid)
+    assert f.bits_per_weight == pytest.approx(bpw)
+    assert f.whole_model_average is whole_file
+    assert "2026-12-06" in f.checked
+
+
+def test_variable_bitrate_formats_carry_their_range():
+    assert get_format("exl2").bits_per_weight_range == (2.0, 8.0)
+    assert get_format("exl3").bits_per_weight_range is None  # the docs give no bound
+    assert get_format("gguf_q4_k_m").bits_per_weight_range is None
+
+
+def test_ids_the_speed_parameters_name_are_formats():
+    import tomllib
+
+    from advisor.formats import FORMATS_FILE
+
+    groups = tomllib.loads((FORMATS_FILE.parent / "speed_params.toml").read_text())["format_groups"]
+    assert set(groups) <= set(default_formats())
+
+
+def test_bits_per_weight_range_must_bracket_the_value(tmp_path):
+    bad = tmp_path / "formats.toml"
+    bad.write_text(
+        '[formats.x]\nname="x"\nkind="weights"\nfamily="f"\nweight_bits=4\nactivation_bits=16\nbits_per_weight=4.0\n'
+        'bits_per_weight_range=[5.0, 8.0]\ndesign="weight_only"\nmath_format="fp16_or_bf16"\nrequires=[]\n'
+        'source="https://a"\nchecked=2026-12-06\n'
+    )
+    with pytest.raises(FormatError, match="bits_per_weight_range"):
+        load_formats(bad)

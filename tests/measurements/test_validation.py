@@ -106,16 +106,21 @@ def test_same_file_twice_is_stored_once(db_engine, csv_bytes):
 
 
 def test_valid_rows_are_stored_in_one_transaction(db_engine, csv_bytes, monkeypatch):
-    real = service.to_values
+    real = service._row_builder  # the SQLite path builds each row's parameters with it (to_values elsewhere)
     calls = []
 
-    def failing(m, upload_id):
-        calls.append(m.row)
-        if len(calls) == 2:
-            raise RuntimeError("disk full")
-        return real(m, upload_id)
+    def failing_builder(*args):
+        build = real(*args)
 
-    monkeypatch.setattr(service, "to_values", failing)
+        def failing(m):
+            calls.append(m.row)
+            if len(calls) == 2:
+                raise RuntimeError("disk full")
+            return build(m)
+
+        return failing
+
+    monkeypatch.setattr(service, "_row_builder", failing_builder)
     with pytest.raises(RuntimeError, match="disk full"):
         import_file(csv_bytes, "a.csv", engine=db_engine)
     assert counts(db_engine) == (0, 0)  # the upload row was rolled back with the results
