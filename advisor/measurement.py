@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+MAX_COUNT = 2**53  # the largest token / GPU / batch count a measurement accepts (exact as a float, fits INTEGER)
+
 
 class Metric(StrEnum):
     DECODE_TOK_S = "decode_tok_s"
@@ -181,6 +183,10 @@ class Measurement:
             raise ValueError(f"gpus must be >= 1, got {self.gpus}")
         if self.batch is not None and self.batch < 1:
             raise ValueError(f"batch must be >= 1, got {self.batch}")
+        for name in ("gpus", "batch", "input_len", "output_len", "context_depth", "row"):
+            count = getattr(self, name)
+            if count is not None and abs(count) > MAX_COUNT:  # a database INTEGER is 64-bit
+                raise ValueError(f"{name} {count:.4g} is too large to be a count (the largest accepted is 2**53)")
         if not isinstance(self.extra, ReadOnlyDict):
             object.__setattr__(self, "extra", ReadOnlyDict(self.extra or {}))
         if not isinstance(self.flags, tuple):

@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from safeio.limits import LimitExceeded, check_json_shape
+
 SCHEMA_VERSION = 1
 #: Uploads larger than this are refused before parsing (a real report is a few kB).
 MAX_REPORT_BYTES = 1_000_000
@@ -227,7 +229,10 @@ def load_report(data: str | bytes | dict[str, Any]) -> ProbeReport:
                 f"report is {len(raw):,} bytes; the limit is {MAX_REPORT_BYTES:,} (a probe report is a few kB)"
             )
         try:
+            check_json_shape(raw.decode("utf-8"), what="the report")  # depth/size first: json recurses per level
             decoded = json.loads(raw)
+        except LimitExceeded as exc:
+            raise ProbeReportError(str(exc)) from exc
         except UnicodeDecodeError as exc:
             raise ProbeReportError(f"report is not UTF-8 text: {exc}") from exc
         except json.JSONDecodeError as exc:

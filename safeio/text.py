@@ -9,6 +9,7 @@ import codecs
 class UnreadableFile(ValueError):
     """Nothing in the file could be read; the message says why, in words a user can act on."""
 
+
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 

@@ -73,8 +73,15 @@ def create_db_engine(url: str | None = None) -> Engine:
     try:
         if backend == "sqlite":
             db_path = parsed.database
-            if db_path and db_path != ":memory:":
-                Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+            if db_path and db_path != ":memory:" and not db_path.startswith("file:"):
+                try:
+                    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    parent = Path(db_path).parent
+                    why = "a file has that name" if parent.is_file() else (exc.strerror or str(exc))
+                    raise DatabaseUnavailable(
+                        f"cannot create the folder {parent} for the SQLite database: {why}"
+                    ) from exc
             engine = create_engine(
                 url_text, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from typing import Any
 
 from advisor.measurement import Measurement
@@ -26,6 +27,18 @@ WIDTHS: dict[str, int] = {
 _ENUMS = ("metric", "statistic", "scope", "load")
 
 
+def _json_safe(value: Any) -> Any:
+    """Non-finite floats (NaN, Infinity: legal in Python's JSON, refused by PostgreSQL's) as their text, so a
+    record's unmapped fields store the same on both backends."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
 def to_values(m: Measurement, upload_id: int) -> dict[str, Any]:
     """Column values for one measurement of upload ``upload_id``."""
     values: dict[str, Any] = {}
@@ -37,7 +50,7 @@ def to_values(m: Measurement, upload_id: int) -> dict[str, Any]:
         elif name == "flags":
             value = list(value)
         elif name == "extra":
-            value = dict(value)
+            value = _json_safe(dict(value))
         width = WIDTHS.get(column)
         if width and isinstance(value, str) and len(value) > width:
             value = value[:width]

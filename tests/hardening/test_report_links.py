@@ -123,5 +123,5 @@ def test_shared_report_page_has_no_inputs_that_could_change_it(db_engine, monkey
     widgets = [w for w in (*at.text_input, *at.selectbox, *at.number_input, *at.button, *at.text_area)]
     assert widgets == []  # only download buttons: nothing on the page writes
     for button in at.get("download_button"):
-        assert button.proto.label in {"Markdown", "HTML (with charts)", "CSV (ranking)", "JSON"}
+        assert button.proto.label in {"Markdown", "HTML (with charts)", "CSV (ranking)", "JSON", "Print-friendly page"}
     assert get_report(rid, engine=db_engine) == before

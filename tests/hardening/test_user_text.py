@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from probes.store import save_report
+from reports.display import md_code, md_text
 from reports.service import create_report
 from store.db import create_db_engine
 from store.migrate import prepare_database
@@ -29,7 +30,6 @@ from tests.hardening.helpers import (
     unescape,
 )
 from tests.ui.test_apptest_probe import RECORDED_CPU_REPORT
-from ui.format import md_code, md_text
 
 APP = str(REPO / "app.py")
 
