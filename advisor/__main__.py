@@ -127,6 +127,12 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
         )
     if rec.best:
         print(f"\nBest: {rec.best.format_name}: {rec.best.estimate.support.reason}")
+    if rec.best and rec.best.deploy:
+        print("Deploy:")
+        for step in rec.best.deploy.steps:
+            print(f"  [{step.what}] {step.command}")
+    for o in rec.fit_options:
+        print(f"Fit option ({o.kind}): {o.description} -> {'fits' if o.fits else 'does not fit'}")
     if rec.mixed_precision:
         print(f"Mixed precision: {rec.mixed_precision.description} ({rec.mixed_precision.reason})")
     if rec.kv_cache:

@@ -140,12 +140,19 @@ class MemoryEstimate:
     notes: tuple[str, ...] = ()
 
 
+#: Device capacities are binary: an "80 GB" H100 or a "24 GB" RTX 4090 holds 80 / 24 GiB (nvidia-smi reports
+#: MiB). The catalog keeps the vendor's number; memory is compared in bytes, so capacity is converted here once.
+GIB_PER_GB_LABEL = 2**30 / 1e9
+
+
 def usable_memory_gb(hardware: HardwareTarget) -> float | None:
+    """Usable memory in decimal GB (1e9 bytes), the unit every estimate uses."""
     avail = hardware.available_memory_gb
     if avail is None:
         return None
     if hardware.free_memory_gb is not None:  # probed free memory is already what the engine can take
         return avail
+    avail *= GIB_PER_GB_LABEL
     if hardware.vendor == "apple":
         return avail * UNIFIED_USABLE_FRACTION
     if hardware.kind == "cpu":

@@ -20,10 +20,12 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from advisor.context import Context, default_context
+from advisor.deploy import DeployPlan, deploy_plan
 from advisor.estimate import Estimate, estimate
+from advisor.fit_options import FitOption, MoeMixedPlan, fit_options, moe_mixed_plan
 from advisor.formats import Format, FormatKind, get_format
 from advisor.memory import split_params
-from advisor.quality import parse_tolerance, within_tolerance
+from advisor.quality import model_quality, parse_tolerance, within_tolerance
 from advisor.support import resolve_support
 from advisor.workload import Profile, Workload
 from hardware_db.schema import Support
@@ -41,6 +43,10 @@ NO_ENGINE_FACTOR = 0.8
 SERVING_ENGINES = ("vllm", "sglang", "tensorrt_llm")
 NON_SERVING_ENGINE_FACTOR = 0.7
 RELEASE_BONUS = 1.05
+#: GGUF on a GPU that a serving engine runs, when the user did not pick llama.cpp: llama.cpp targets CPUs and
+#: consumer GPUs, and vLLM documents its GGUF support as experimental (the vendor rule "batch-1 datacenter: W4A16
+#: Marlin-class or FP8, not a CPU-oriented GGUF type").
+GGUF_NOT_CHOSEN_FACTOR = 0.6
 UNKNOWN_QUALITY_FACTOR = 0.9
 #: A qualitative (ModelOpt) level scores at the middle of its class (quality.CLASS_UPPER_PCT).
 LEVEL_MIDPOINT_PCT = {"very_low": 0.5, "low": 3.0, "medium": 10.0, "high": 25.0}
@@ -59,6 +65,7 @@ class Request:
     formats: tuple[str, ...] | None = None  # restrict to these format ids
     calibration: Calibration | None = None
     measurements: tuple[Measurement, ...] = ()
+    include_unknown_quality: bool = True  # unknown quality is its own case: ranked (flagged) or rejected
 
     def resolved_workload(self) -> Workload:
         return self.workload or Workload.for_profile(self.profile)
@@ -73,6 +80,9 @@ class Candidate:
     engines: tuple[str, ...]
     release: QuantizedRelease | None
     reasons: tuple[str, ...]
+    deploy: DeployPlan | None = None
+    fallback: bool = False  # a weight-only fallback path (memory win only)
+    partial_rates: bool = False  # a needed rate (prefill) is unknown: ranked after fully estimated formats
 
 
 @dataclass(frozen=True)
@@ -117,6 +127,8 @@ class Recommendation:
     mixed_precision: MixedPrecision | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     kv_cache: KvCacheSuggestion | None = None
+    fit_options: tuple[FitOption, ...] = ()
+    moe_mixed: MoeMixedPlan | None = None
 
     @property
     def best(self) -> Candidate | None:
@@ -133,6 +145,9 @@ class Recommendation:
                 "engines": list(c.engines),
                 "release": c.release.repo if c.release else None,
                 "reasons": list(c.reasons),
+                "deploy": c.deploy.to_dict() if c.deploy else None,
+                "quality_basis": c.estimate.quality.basis,
+                "quality_range_pct": [c.estimate.quality.low_pct, c.estimate.quality.high_pct],
                 **{k: v for k, v in d.items() if k not in ("format",)},
             }
 
@@ -153,6 +168,8 @@ class Recommendation:
             "mixed_precision": None if self.mixed_precision is None else self.mixed_precision.__dict__,
             "kv_cache": None if self.kv_cache is None else self.kv_cache.__dict__,
             "notes": list(self.notes),
+            "fit_options": [o.to_dict() for o in self.fit_options],
+            "moe_mixed": None if self.moe_mixed is None else self.moe_mixed.to_dict(),
         }
 
 
@@ -163,7 +180,19 @@ def _finetune_tok_s(est: Estimate) -> float | None:
 
 
 def _metric(profile: Profile, est: Estimate) -> float | None:
+    """Higher is better. Latency profiles: 1 / (TTFT + output_len x TPOT) of one request; serving: output tokens
+    per second per device over a whole request (prefill of the batch + its decode), so prefill and decode both
+    count; a rate that is unknown gives None (the format is then rejected, never ranked as if fast)."""
     s = est.speed
+    w = est.workload
+    if profile in (Profile.INTERACTIVE, Profile.LONG_CONTEXT, Profile.SERVING):
+        if not s.prefill_tok_s or not s.decode_tok_s_per_seq:
+            return None
+        prefill_s = w.batch * w.input_len / s.prefill_tok_s
+        decode_s = w.output_len / s.decode_tok_s_per_seq
+        if profile is Profile.SERVING:
+            return w.batch * w.output_len / (prefill_s + decode_s) / w.gpus
+        return 1.0 / (prefill_s + decode_s)
     if profile is Profile.INTERACTIVE:
         return s.decode_tok_s_per_seq
     if profile is Profile.SERVING:
@@ -325,7 +354,21 @@ def recommend(request: Request, *, ctx: Context | None = None) -> Recommendation
                 )
             )
             continue
-        if not within_tolerance(est.quality, tolerance):
+        est = replace(est, quality=model_quality(request.model, f, measurements=request.measurements))
+        if est.quality.level == "unknown":
+            if not request.include_unknown_quality:
+                q = est.quality
+                rejected.append(
+                    Rejected(
+                        fid,
+                        f.name,
+                        f"{f.name}: quality unknown for {request.model.id} ({q.basis}); excluded by your filter. "
+                        f"Would be settled by {q.settle or 'a published evaluation'}",
+                        est,
+                    )
+                )
+                continue
+        elif not within_tolerance(est.quality, tolerance):
             q = est.quality
             amount = f"+{q.ppl_increase_pct:.1f}% perplexity" if q.ppl_increase_pct is not None else q.level
             rejected.append(
@@ -333,8 +376,22 @@ def recommend(request: Request, *, ctx: Context | None = None) -> Recommendation
             )
             continue
         metric = _metric(request.profile, est)
+        partial = False
+        if metric is None and request.profile in (Profile.INTERACTIVE, Profile.SERVING) and est.speed.decode_tok_s:
+            # prefill unknown: ranked on decode alone, in a group after every format whose rates are both known
+            s_ = est.speed
+            metric = s_.decode_tok_s_per_seq if request.profile is Profile.INTERACTIVE else s_.decode_tok_s
+            partial = metric is not None
         if metric is None:
-            rejected.append(Rejected(fid, f.name, f"{f.name}: no speed estimate ({'; '.join(est.speed.notes)})", est))
+            rejected.append(
+                Rejected(
+                    fid,
+                    f.name,
+                    f"{f.name}: a rate this profile needs (prefill and decode) is unknown, so it is not ranked "
+                    f"({'; '.join(est.speed.notes) or 'no peak for its math format'})",
+                    est,
+                )
+            )
             continue
         if v.level is Support.NATIVE:
             sf, why = SUPPORT_FACTOR["native"], "native low-precision math" if not f.is_weight_only else "native"
@@ -349,7 +406,18 @@ def recommend(request: Request, *, ctx: Context | None = None) -> Recommendation
         elif request.profile is Profile.SERVING and not any(e in SERVING_ENGINES for e in v.engines):
             sf *= NON_SERVING_ENGINE_FACTOR
             why += f"; only {', '.join(v.engines)} runs it here (no continuous-batching server)"
+        if (
+            f.family == "gguf"
+            and request.engine != "llama_cpp"
+            and request.hardware.kind == "gpu"
+            and request.hardware.vendor != "apple"
+            and any(e in SERVING_ENGINES for e in resolve_all_engines(request, ctx))
+        ):
+            sf *= GGUF_NOT_CHOSEN_FACTOR
+            why += "; a CPU/consumer-oriented GGUF type on a GPU with a serving engine (pick llama.cpp to prefer it)"
         q = est.quality
+        if q.level == "unknown":
+            why += "; quality unknown (" + (q.settle or "no published evaluation") + ")"
         if q.ppl_increase_pct is not None:
             qf = 1.0 - q.ppl_increase_pct / 100.0
         elif q.level in LEVEL_MIDPOINT_PCT:
@@ -359,17 +427,53 @@ def recommend(request: Request, *, ctx: Context | None = None) -> Recommendation
         qf = max(qf, 0.05)
         release = _release_for(request.model, fid)
         bonus = RELEASE_BONUS if (release and v.level is Support.NATIVE) else 1.0
+        if partial:
+            why += "; prefill rate unknown: ranked on decode alone, after formats with both rates known"
         reasons = [why, v.reason]
         if release:
             reasons.append(f"{'official' if release.official else 'vendor'} release: {release.repo}")
-        ranked.append(Candidate(fid, f.name, metric * sf * qf * bonus, est, v.engines, release, tuple(reasons)))
-    ranked.sort(key=lambda c: (not c.engines, -round(c.score, 9), c.format_id))
+        plan = deploy_plan(request.model, f, v.engines[0], w, release=release) if v.engines else None
+        fallback = v.level is Support.WEIGHT_ONLY and bool(v.fallback)
+        ranked.append(
+            Candidate(
+                fid, f.name, metric * sf * qf * bonus, est, v.engines, release, tuple(reasons), plan, fallback, partial
+            )
+        )
+    # a weight-only fallback (FP8 on Ampere) ranks after formats the hardware runs by design
+    ranked.sort(
+        key=lambda c: (
+            not c.engines,
+            c.partial_rates,
+            c.fallback,
+            c.estimate.quality.level == "unknown",  # unknown quality: its own group, after published figures
+            -round(c.score, 9),
+            c.format_id,
+        )
+    )
     rejected.sort(key=lambda r: r.format_id)
     notes = []
     if not ranked:
         notes.append(
             "no format runs, fits and meets the quality tolerance: add GPUs, relax the tolerance, or shorten context"
         )
+    options: tuple[FitOption, ...] = ()
+    if not ranked:
+        no_fit = [r for r in rejected if r.estimate is not None and r.estimate.memory.fits is False]
+        tried: list[FitOption] = []
+        for r in sorted(no_fit, key=lambda r: r.estimate.memory.per_gpu_gb)[:3]:
+            tried.extend(fit_options(request.model, table[r.format_id], request.hardware, w, ctx))
+        options = tuple(tried)
+        fitting = [o for o in options if o.fits]
+        if fitting:
+            notes.append("what makes it fit: " + "; ".join(sorted({o.description for o in fitting})[:4]))
+    moe = None
+    if request.model.n_experts and ranked and not finetune:
+        low = next(
+            (c for c in ranked if table[c.format_id].weight_bits <= 4 and table[c.format_id].family != "gguf"), None
+        )
+        dense = next((c for c in ranked if table[c.format_id].weight_bits == 8), None)
+        if low and dense:
+            moe = moe_mixed_plan(request.model, table[low.format_id], table[dense.format_id], request.hardware, w, ctx)
     mixed = _mixed_precision(ranked[0], request.model, request, w, table) if ranked and not finetune else None
     kv = _kv_suggestion(ranked[0], request, w, ctx) if ranked and not finetune else None
     return Recommendation(
@@ -382,7 +486,15 @@ def recommend(request: Request, *, ctx: Context | None = None) -> Recommendation
         mixed_precision=mixed,
         kv_cache=kv,
         notes=tuple(notes),
+        fit_options=options,
+        moe_mixed=moe,
     )
+
+
+def resolve_all_engines(request: Request, ctx: Context) -> tuple[str, ...]:
+    """Engines with any path on this architecture (used to tell a GPU that has a serving engine)."""
+    arch = request.hardware.architecture
+    return tuple(e.id for e in ctx.engines.values() if any(arch in p.architectures for p in e.paths))
 
 
 __all__ = [
