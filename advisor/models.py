@@ -72,6 +72,7 @@ class ModelSpec:
     v_head_dim: int | None = None  # MLA: per-head value width
     hf_repo: str = ""  # "meta-llama/Llama-3.1-8B-Instruct"
     aliases: tuple[str, ...] = ()  # other names benchmark files use ("Llama 3.3 70B", "llama3.3:70b")
+    linear_attention_layers: int | None = None  # hybrid (Qwen3-Next): layers with linear attention, no KV cache
     notes: str = ""
 
     @property
@@ -106,6 +107,7 @@ _INT_FIELDS = (
     "q_lora_rank",
     "qk_nope_head_dim",
     "v_head_dim",
+    "linear_attention_layers",
 )
 _REQUIRED = ("id", "name", "family", "params_b", "n_layers", "hidden_size", "n_heads", "n_kv_heads", "head_dim")
 _REQUIRED += ("vocab_size", "source", "checked")
@@ -148,6 +150,10 @@ def validate_spec(spec: ModelSpec) -> list[str]:
         problems.append("sliding_window and sliding_window_layers must be given together")
     if (spec.kv_lora_rank is None) != (spec.qk_rope_head_dim is None):
         problems.append("MLA needs both kv_lora_rank and qk_rope_head_dim")
+    if spec.linear_attention_layers is not None and spec.linear_attention_layers >= spec.n_layers:
+        problems.append(
+            f"linear_attention_layers {spec.linear_attention_layers} must be below n_layers {spec.n_layers}"
+        )
     if spec.n_dense_layers is not None and spec.n_dense_layers >= spec.n_layers:
         problems.append(f"n_dense_layers {spec.n_dense_layers} must be below n_layers {spec.n_layers}")
     return problems
@@ -411,8 +417,9 @@ def kv_bytes_per_token(spec: ModelSpec, bytes_per_element: float = 2.0, context_
         per_layer = float(spec.kv_lora_rank + spec.qk_rope_head_dim)  # type: ignore[operator]
     else:
         per_layer = 2.0 * spec.n_kv_heads * spec.head_dim
-    layers = float(spec.n_layers)
+    layers = float(spec.n_layers - (spec.linear_attention_layers or 0))
     if spec.sliding_window and spec.sliding_window_layers and context_tokens and context_tokens > spec.sliding_window:
         local = spec.sliding_window_layers
-        layers = (spec.n_layers - local) + local * spec.sliding_window / context_tokens
+        layers -= local * (1 - spec.sliding_window / context_tokens)
+        layers = max(layers, 0.0)
     return per_layer * layers * bytes_per_element

@@ -1,0 +1,414 @@
+"""A ModelSpec from a Hugging Face ``config.json`` (pure parsing: a dict in, a ModelSpec out).
+
+``spec_from_hf_config(cfg)`` reads the shape of dense, GQA/MQA, MoE (Mixtral, Qwen-MoE, DeepSeek,
+gpt-oss, Llama 4 interleaved), MLA (DeepSeek ``kv_lora_rank`` / ``qk_rope_head_dim``), sliding-window
+and hybrid attention (Gemma 2/3 layer patterns, gpt-oss ``layer_types``, Qwen3-Next linear-attention
+layers) and multimodal configs (the language model under ``text_config``). ``detect_quantization``
+maps a ``quantization_config`` to a format id of ``advisor/data/formats.toml``; ``gguf_format_from_name``
+does the same for a GGUF file name (``...Q4_K_M.gguf``).
+
+No network, no files: the fetch lives in ``modelhub/``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from advisor.models import ModelSpec, active_param_count, param_count, validate_spec
+
+
+class ModelConfigError(ValueError):
+    """A config.json this parser cannot turn into a shape; the message names the missing fields."""
+
+
+#: config key -> the ModelSpec idea it carries; the first key present wins.
+_LAYERS = ("num_hidden_layers", "n_layer", "num_layers", "n_layers")
+_HIDDEN = ("hidden_size", "n_embd", "d_model", "dim")
+_HEADS = ("num_attention_heads", "n_head", "num_heads", "n_heads")
+_KV_HEADS = ("num_key_value_heads", "num_kv_heads", "n_kv_heads", "multi_query_group_num")
+_VOCAB = ("vocab_size", "padded_vocab_size")
+_INTER = ("intermediate_size", "ffn_hidden_size", "n_inner", "ffn_dim")
+_EXPERTS = ("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts")
+_EXPERTS_PER_TOK = ("num_experts_per_tok", "experts_per_token", "num_experts_per_token", "moe_topk", "top_k")
+_CONTEXT = ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length")
+
+_DTYPES = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32", "half": "fp16", "float": "fp32"}
+
+
+def _first(cfg: Mapping, keys: tuple[str, ...]) -> object | None:
+    for key in keys:
+        value = cfg.get(key)
+        if value is not None:
+            return value
+    return None
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def text_config(cfg: Mapping) -> dict:
+    """The language-model part of a config: ``text_config`` (or ``llm_config``) merged over the top level."""
+    if not isinstance(cfg, Mapping):
+        raise ModelConfigError(f"config.json must be a JSON object, got {type(cfg).__name__}")
+    merged = dict(cfg)
+    for key in ("text_config", "llm_config", "language_config"):
+        nested = cfg.get(key)
+        if isinstance(nested, Mapping):
+            merged.update(nested)
+            merged.setdefault("_outer_model_type", cfg.get("model_type"))
+            break
+    return merged
+
+
+# --------------------------------------------------------------------------------------------- layers
+
+
+@dataclass(frozen=True)
+class _AttentionLayout:
+    sliding_window: int | None
+    sliding_window_layers: int | None
+    linear_attention_layers: int | None
+
+
+def _attention_layout(cfg: Mapping, n_layers: int) -> _AttentionLayout:
+    layer_types = cfg.get("layer_types")
+    window = _int(cfg.get("sliding_window"))
+    linear = None
+    sliding = None
+    if isinstance(layer_types, list) and layer_types:
+        kinds = [str(k) for k in layer_types]
+        sliding = sum(1 for k in kinds if "sliding" in k) or None
+        linear = sum(1 for k in kinds if "linear" in k) or None
+    elif _int(cfg.get("full_attention_interval")):
+        interval = _int(cfg.get("full_attention_interval"))
+        linear = n_layers - n_layers // interval  # type: ignore[operator]
+    elif window and _int(cfg.get("sliding_window_pattern")):
+        # Gemma 3: every pattern-th layer is global, the others slide.
+        pattern = _int(cfg.get("sliding_window_pattern"))
+        sliding = n_layers - n_layers // pattern  # type: ignore[operator]
+    elif window and str(cfg.get("model_type", "")).startswith("gemma2"):
+        sliding = n_layers // 2  # Gemma 2 alternates local and global layers
+    elif window and cfg.get("use_sliding_window") is False:
+        sliding = None  # Qwen2/3 ship a window value but do not use it
+    elif window and _int(cfg.get("max_window_layers")) and cfg.get("use_sliding_window"):
+        sliding = max(0, n_layers - _int(cfg.get("max_window_layers"))) or None  # type: ignore[operator]
+    elif window:
+        sliding = n_layers  # Mistral 7B v0.1 style: every layer slides
+    if not window:
+        sliding = None
+    return _AttentionLayout(window if sliding else None, sliding, linear)
+
+
+# --------------------------------------------------------------------------------------------- parse
+
+
+def missing_shape_fields(cfg: Mapping) -> list[str]:
+    """The shape fields a config lacks (each named by the first key this parser accepts)."""
+    tc = text_config(cfg)
+    need = {"num_hidden_layers": _LAYERS, "hidden_size": _HIDDEN, "num_attention_heads": _HEADS}
+    need["vocab_size"] = _VOCAB
+    return [name for name, keys in need.items() if _int(_first(tc, keys)) is None]
+
+
+def spec_from_hf_config(
+    cfg: Mapping,
+    *,
+    model_id: str = "",
+    name: str = "",
+    hf_repo: str = "",
+    source: str = "",
+    checked: str = "",
+) -> ModelSpec:
+    """The ModelSpec (``custom=True``) of a Hugging Face config.json, parameters counted from the shape.
+
+    Raises ModelConfigError naming every missing field when the shape is incomplete; the caller can
+    then fall back to ``advisor.models.custom_model`` with a manual shape.
+    """
+    tc = text_config(cfg)
+    missing = missing_shape_fields(cfg)
+    arch = ", ".join(str(a) for a in (cfg.get("architectures") or [])) or str(cfg.get("model_type") or "?")
+    if missing:
+        raise ModelConfigError(
+            f"config.json ({arch}): cannot read the model shape, missing {', '.join(missing)}; "
+            "give the shape by hand (layers, hidden size, heads, KV heads, vocabulary) or a parameter count"
+        )
+    n_layers = _int(_first(tc, _LAYERS))
+    hidden = _int(_first(tc, _HIDDEN))
+    heads = _int(_first(tc, _HEADS))
+    vocab = _int(_first(tc, _VOCAB))
+    kv_heads = _int(_first(tc, _KV_HEADS))
+    if kv_heads is None:
+        kv_heads = 1 if tc.get("multi_query") else heads
+    head_dim = _int(tc.get("head_dim")) or _int(tc.get("kv_channels")) or hidden // heads  # type: ignore[operator]
+    inter = _int(_first(tc, _INTER))
+
+    # MLA (DeepSeek V2/V3, Kimi K2): the cache holds kv_lora_rank + qk_rope_head_dim per layer.
+    kv_lora = _int(tc.get("kv_lora_rank"))
+    rope_dim = _int(tc.get("qk_rope_head_dim")) if kv_lora else None
+    nope_dim = _int(tc.get("qk_nope_head_dim")) if kv_lora else None
+    v_dim = _int(tc.get("v_head_dim")) if kv_lora else None
+    if kv_lora:
+        head_dim = nope_dim or v_dim or head_dim
+        kv_heads = heads
+
+    # MoE
+    n_experts = _int(_first(tc, _EXPERTS))
+    per_tok = _int(_first(tc, _EXPERTS_PER_TOK)) if n_experts else None
+    moe_inter = _int(tc.get("moe_intermediate_size")) if n_experts else None
+    shared = _int(tc.get("n_shared_experts")) if n_experts else None
+    dense_first = _int(tc.get("first_k_dense_replace")) if n_experts else None
+    if n_experts and shared is None:
+        shared_width = _int(tc.get("shared_expert_intermediate_size"))
+        expert_width = moe_inter or inter
+        if shared_width and expert_width and shared_width % expert_width == 0:
+            shared = shared_width // expert_width  # Qwen2-MoE: one wide shared expert = k expert widths
+        elif _int(tc.get("num_shared_experts")):
+            shared = _int(tc.get("num_shared_experts"))
+    if n_experts and _int(tc.get("interleave_moe_layer_step")) and _int(tc.get("intermediate_size_mlp")):
+        # Llama 4: every step-th layer is MoE (expert width intermediate_size), the rest dense.
+        step = _int(tc.get("interleave_moe_layer_step"))
+        moe_layers = n_layers // step  # type: ignore[operator]
+        dense_first = (n_layers - moe_layers) or None  # type: ignore[operator]
+        moe_inter = inter
+        inter = _int(tc.get("intermediate_size_mlp"))
+        shared = shared if shared is not None else 1
+    if n_experts and dense_first is None and _int(tc.get("decoder_sparse_step")) not in (None, 1):
+        step = _int(tc.get("decoder_sparse_step"))
+        dense_first = n_layers - n_layers // step  # type: ignore[operator]
+    if n_experts and isinstance(tc.get("mlp_only_layers"), list) and tc["mlp_only_layers"]:
+        dense_first = (dense_first or 0) + len(tc["mlp_only_layers"])
+    if dense_first == 0:
+        dense_first = None
+    if n_experts and per_tok is None:
+        raise ModelConfigError(f"config.json ({arch}): MoE with {n_experts} experts but no num_experts_per_tok")
+
+    layout = _attention_layout(tc, n_layers)  # type: ignore[arg-type]
+    model_type = str(tc.get("model_type") or tc.get("_outer_model_type") or "")
+    tied = tc.get("tie_word_embeddings")
+    if tied is None:
+        tied = cfg.get("tie_word_embeddings")
+    if tied is None:
+        tied = model_type.startswith("gemma")  # PretrainedConfig defaults to True; Gemma relies on it
+    dtype = str(tc.get("torch_dtype") or tc.get("dtype") or cfg.get("torch_dtype") or "bfloat16")
+    native = _DTYPES.get(dtype, "bf16")
+    quant = detect_quantization(cfg.get("quantization_config") or tc.get("quantization_config"))
+    if quant.format_id:
+        native = quant.format_id
+
+    ident = model_id or (hf_repo.split("/")[-1].lower() if hf_repo else model_type or "hf-model")
+    notes = [f"parsed from config.json ({arch})"]
+    if layout.linear_attention_layers:
+        notes.append(f"{layout.linear_attention_layers} linear-attention layers keep no KV cache")
+    if quant.description:
+        notes.append(quant.description)
+    spec = ModelSpec(
+        id=ident,
+        name=name or (hf_repo.split("/")[-1] if hf_repo else ident),
+        family=model_type or "custom",
+        params_b=1.0,
+        active_params_b=1.0,
+        n_layers=n_layers,  # type: ignore[arg-type]
+        hidden_size=hidden,  # type: ignore[arg-type]
+        n_heads=heads,  # type: ignore[arg-type]
+        n_kv_heads=kv_heads,  # type: ignore[arg-type]
+        head_dim=head_dim,
+        vocab_size=vocab,  # type: ignore[arg-type]
+        intermediate_size=inter,
+        n_experts=n_experts,
+        n_active_experts=per_tok,
+        kv_lora_rank=kv_lora,
+        qk_rope_head_dim=rope_dim,
+        sliding_window=layout.sliding_window,
+        sliding_window_layers=layout.sliding_window_layers,
+        max_context=_int(_first(tc, _CONTEXT)) or 8192,
+        tied_embeddings=bool(tied),
+        native_dtype=native,
+        source=source,
+        checked=checked,
+        custom=True,
+        moe_intermediate_size=moe_inter,
+        n_shared_experts=shared or None,
+        n_dense_layers=dense_first,
+        q_lora_rank=_int(tc.get("q_lora_rank")) if kv_lora else None,
+        qk_nope_head_dim=nope_dim,
+        v_head_dim=v_dim,
+        hf_repo=hf_repo,
+        linear_attention_layers=layout.linear_attention_layers,
+        notes="; ".join(notes),
+    )
+    total = param_count(spec)
+    active = active_param_count(spec) if spec.is_moe else total
+    spec = replace(spec, params_b=round(total, 3), active_params_b=round(min(active, total), 3))
+    problems = validate_spec(spec)
+    if problems:
+        raise ModelConfigError(f"config.json ({arch}): " + "; ".join(problems))
+    return spec
+
+
+# --------------------------------------------------------------------------------------------- quantization
+
+
+@dataclass(frozen=True)
+class QuantizationInfo:
+    """What a checkpoint already is: a format id (None when not in formats.toml) and how it was read."""
+
+    format_id: str | None
+    method: str  # quant_method as written ("awq", "compressed-tensors", ...), "" when unquantized
+    description: str
+
+
+_NONE = QuantizationInfo(None, "", "")
+
+
+def _bits(q: Mapping, *keys: str) -> int | None:
+    for key in keys:
+        value = _int(q.get(key))
+        if value:
+            return value
+    return None
+
+
+def _compressed_tensors(q: Mapping) -> QuantizationInfo:
+    groups = q.get("config_groups") or {}
+    fmt = str(q.get("format") or "")
+    for group in groups.values() if isinstance(groups, Mapping) else []:
+        w = group.get("weights") or {}
+        a = group.get("input_activations") or {}
+        wbits, wtype = _int(w.get("num_bits")), str(w.get("type") or "")
+        abits, atype = _int(a.get("num_bits")) if a else None, str(a.get("type") or "") if a else ""
+        block = w.get("block_structure")
+        if fmt.startswith("nvfp4") or (wbits == 4 and wtype == "float" and _int(w.get("group_size")) == 16):
+            fid = "nvfp4_w4a4" if abits == 4 else "nvfp4_w4a16"
+            return QuantizationInfo(fid, "compressed-tensors", f"compressed-tensors NVFP4 ({fid})")
+        if fmt.startswith("mxfp4") or (wbits == 4 and wtype == "float" and _int(w.get("group_size")) == 32):
+            fid = "mxfp4_w4a4" if abits == 4 else "mxfp4_w4a16"
+            return QuantizationInfo(fid, "compressed-tensors", f"compressed-tensors MXFP4 ({fid})")
+        if wbits == 8 and wtype == "float":
+            if block:
+                return QuantizationInfo("fp8_w8a8_block", "compressed-tensors", "compressed-tensors FP8 block-scaled")
+            fid = "fp8_w8a8" if abits == 8 else "fp8_w8a16"
+            return QuantizationInfo(fid, "compressed-tensors", f"compressed-tensors FP8 ({fid})")
+        if wbits == 8 and wtype == "int":
+            fid = "int8_w8a8" if abits == 8 else "int8_w8a16"
+            return QuantizationInfo(fid, "compressed-tensors", f"compressed-tensors INT8 ({fid})")
+        if wbits == 4 and wtype == "int":
+            fid = ("int4_w4a8_fp8" if atype == "float" else "int4_w4a8_int8") if abits == 8 else "int4_gptq_w4a16"
+            return QuantizationInfo(fid, "compressed-tensors", f"compressed-tensors W4 ({fid})")
+    return QuantizationInfo(None, "compressed-tensors", f"compressed-tensors scheme not recognised (format {fmt!r})")
+
+
+def detect_quantization(q: Mapping | None) -> QuantizationInfo:
+    """The format a ``quantization_config`` describes (format id None, with a reason, when unknown)."""
+    if not q:
+        return _NONE
+    if not isinstance(q, Mapping):
+        return QuantizationInfo(None, "", f"quantization_config is not an object: {q!r}")
+    method = str(q.get("quant_method") or q.get("quant_algo") or "").lower()
+    algo = str(q.get("quant_algo") or "").upper()
+    bits = _bits(q, "bits", "w_bit", "num_bits", "nbits")
+    if method == "awq":
+        return QuantizationInfo("int4_awq_w4a16" if bits in (4, None) else None, method, f"AWQ {bits or 4}-bit")
+    if method == "gptq":
+        fid = {4: "int4_gptq_w4a16", 3: "int3_gptq_w3a16", 8: "int8_w8a16"}.get(bits or 4)
+        return QuantizationInfo(fid, method, f"GPTQ {bits or 4}-bit")
+    if method == "compressed-tensors":
+        return _compressed_tensors(q)
+    if method == "fp8":
+        if q.get("weight_block_size"):
+            return QuantizationInfo("fp8_w8a8_block", method, f"FP8 block-scaled {q.get('weight_block_size')}")
+        return QuantizationInfo("fp8_w8a8", method, "FP8 per-tensor/channel")
+    if method == "mxfp4":
+        return QuantizationInfo("mxfp4_w4a16", method, "MXFP4 weights (gpt-oss), 16-bit activations")
+    if method == "modelopt" or algo:
+        table = {"FP8": "fp8_w8a8", "NVFP4": "nvfp4_w4a4", "W4A8_AWQ": "int4_w4a8_fp8", "W4A16_AWQ": "int4_awq_w4a16"}
+        table["FP8_PB_WO"] = "fp8_w8a16"
+        table["MXFP4"] = "mxfp4_w4a4"
+        return QuantizationInfo(table.get(algo), "modelopt", f"NVIDIA ModelOpt {algo or '?'}")
+    if method == "bitsandbytes":
+        if q.get("load_in_4bit") or str(q.get("bnb_4bit_quant_type", "")).lower() == "nf4":
+            return QuantizationInfo("bnb_nf4", method, f"bitsandbytes 4-bit {q.get('bnb_4bit_quant_type', 'nf4')}")
+        if q.get("load_in_8bit"):
+            return QuantizationInfo("bnb_int8", method, "bitsandbytes LLM.int8")
+        return QuantizationInfo(None, method, "bitsandbytes without load_in_4bit/8bit")
+    if method == "hqq":
+        return QuantizationInfo("hqq_4bit" if bits in (4, None) else None, method, f"HQQ {bits or 4}-bit")
+    if method == "torchao":
+        qtype = q.get("quant_type")
+        text = str(qtype.get("default", qtype) if isinstance(qtype, Mapping) else qtype)
+        if "Int4WeightOnly" in text or "int4_weight_only" in text:
+            return QuantizationInfo("int4_gptq_w4a16", method, "torchao int4 weight-only")
+        if "Float8DynamicActivationFloat8Weight" in text or "float8_dynamic" in text:
+            return QuantizationInfo("fp8_w8a8", method, "torchao float8 dynamic activation")
+        if "Int8WeightOnly" in text or "int8_weight_only" in text:
+            return QuantizationInfo("int8_w8a16", method, "torchao int8 weight-only")
+        if "Int8DynamicActivationInt8Weight" in text or "int8_dynamic" in text:
+            return QuantizationInfo("int8_w8a8", method, "torchao int8 dynamic activation")
+        return QuantizationInfo(None, method, f"torchao {text[:80]}")
+    if method in ("quark",):
+        return QuantizationInfo(None, method, "AMD Quark: read the layer quant config for the scheme")
+    return QuantizationInfo(None, method, f"quantization method {method or '?'} not recognised")
+
+
+_GGUF_TYPES = [
+    "IQ1_S",
+    "IQ1_M",
+    "IQ2_XXS",
+    "IQ2_XS",
+    "IQ2_S",
+    "IQ2_M",
+    "IQ3_XXS",
+    "IQ3_XS",
+    "IQ3_S",
+    "IQ3_M",
+    "IQ4_NL",
+    "IQ4_XS",
+    "TQ1_0",
+    "TQ2_0",
+    "Q2_K_S",
+    "Q2_K",
+    "Q3_K_S",
+    "Q3_K_M",
+    "Q3_K_L",
+    "Q4_K_S",
+    "Q4_K_M",
+    "Q5_K_S",
+    "Q5_K_M",
+    "Q6_K",
+    "Q4_0",
+    "Q4_1",
+    "Q5_0",
+    "Q5_1",
+    "Q8_0",
+    "MXFP4",
+]
+_GGUF_16 = {"F16": "fp16", "BF16": "bf16", "F32": "fp32"}
+_GGUF_RE = re.compile(
+    r"(?<![A-Za-z0-9])(" + "|".join(sorted(_GGUF_TYPES + list(_GGUF_16), key=len, reverse=True)) + r")(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
+def gguf_format_from_name(filename: str) -> str | None:
+    """The format id of a GGUF file name ("Llama-3.3-70B-Instruct-Q4_K_M.gguf" -> "gguf_q4_k_m"), else None.
+
+    llama.cpp's type names: "Q4_K" alone (llama-bench prints "Q4_K - Medium") is read as Q4_K_M.
+    """
+    text = filename.replace("-", "_").replace(" ", "_")
+    hits = _GGUF_RE.findall(text)
+    if not hits:
+        if re.search(r"(?<![A-Za-z0-9])Q4_K(?![A-Za-z0-9])", text, re.IGNORECASE):
+            return "gguf_q4_k_m"
+        return None
+    token = hits[-1].upper()
+    if token in _GGUF_16:
+        return _GGUF_16[token]
+    return "gguf_" + token.lower()
