@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
             for f in wfmts:
                 v = resolve_support(t, f, ctx=Context.build(engines=catalog).engines)
                 if v.runs:
-                    estimate(model, f, t, Workload(batch=64, gpus=8), ctx=Context.build(engines=catalog).engines, verdict=v)
+                    estimate(
+                        model, f, t, Workload(batch=64, gpus=8), ctx=Context.build(engines=catalog).engines, verdict=v
+                    )
                 n += 1
         return n
 

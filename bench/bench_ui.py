@@ -9,6 +9,10 @@
 2. Advise update, server-side: streamlit's AppTest runs the real app script in-process; after a
    warm-up, one input (batch) is changed and the rerun timed. Baseline in the same run: a rerun
    of a one-line Streamlit script (the framework's own cost per rerun).
+3. Page render (issue 17), ``--pages``: every page at its own path and a shared report, each in a fresh
+   browser context; the clock runs from ``goto`` to the page's first contentful main content (its title plus the
+   element that carries its content: the verdict and ranking on Advise and on the report, the catalog table on
+   Hardware, the uploader on Benchmarks, ...). One warm-up visit per page is dropped. Goal: <= 1.5 s per page.
 Prints a markdown table for bench/RESULTS.md.
 """
 
@@ -59,6 +63,76 @@ def first_render(visits: int) -> dict[str, list[float]]:
     return out
 
 
+#: path -> (title, selector of the main content that must be visible)
+PAGES = {
+    "/advise": ("Advise", "[data-testid=stDataFrame]"),
+    "/hardware": ("Hardware catalog", "[data-testid=stDataFrame]"),
+    "/probe": ("Probe", "[data-testid=stButton]"),
+    "/benchmarks": ("Benchmarks", "[data-testid=stFileUploader]"),
+    "/reports": ("Reports", "[data-testid=stTextInput]"),
+    "/about": ("Format Advisor", "[data-testid=stMetric]"),
+}
+
+
+def page_renders(visits: int) -> dict[str, list[float]]:
+    """Seconds from goto to first contentful main content, per page (see the module docstring, part 3)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.ui.server import CHROMIUM_FLAGS, chromium_path, running_app
+
+    out: dict[str, list[float]] = {}
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_app(f"sqlite:///{tmp}/bench-pages.db") as base,
+        sync_playwright() as pw,
+    ):
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
+        report_url = _share_once(browser, base)
+        pages = {**PAGES, report_url.removeprefix(base): ("__report__", "[data-testid=stDataFrame]")}
+        for i in range(visits + 1):
+            for path, (title, selector) in pages.items():
+                ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = ctx.new_page()
+                start = time.perf_counter()
+                page.goto(base + path, wait_until="commit")
+                if title == "__report__":
+                    expect(page.get_by_text("Best for this workload")).to_be_visible(timeout=60_000)
+                else:
+                    expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=60_000)
+                if path == "/advise":
+                    expect(page.get_by_text("Best for this workload")).to_be_visible(timeout=60_000)
+                expect(page.locator(selector).first).to_be_visible(timeout=60_000)
+                elapsed = time.perf_counter() - start
+                if i:  # the first round warms the server's caches
+                    out.setdefault("shared report" if title == "__report__" else path, []).append(elapsed)
+                ctx.close()
+        browser.close()
+    return out
+
+
+def _share_once(browser, base: str) -> str:
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()
+    page.goto(base + "/advise", wait_until="domcontentloaded")
+    expect(page.get_by_text("Best for this workload")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Share").click()
+    code = page.get_by_test_id("stCode").filter(has_text="?report=").first
+    expect(code).to_be_visible(timeout=60_000)
+    url = code.inner_text().strip()
+    page.context.close()
+    return url
+
+
+def print_pages(res: dict[str, list[float]], visits: int) -> None:
+    print(f"Command: `.venv/bin/python bench/bench_ui.py --pages --visits {visits}`\n")
+    print("| page | n | median s | p95 s | max s | goal <= 1.5 s |")
+    print("|---|---:|---:|---:|---:|---|")
+    for key, v in res.items():
+        ok = "yes" if statistics.median(v) <= 1.5 else "**no**"
+        print(f"| {key} | {len(v)} | {statistics.median(v):.3f} | {percentile(v, 0.95):.3f} | {max(v):.3f} | {ok} |")
+
+
 def advise_update(updates: int) -> dict[str, list[float]]:
     from streamlit.testing.v1 import AppTest
 
@@ -92,7 +166,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--visits", type=int, default=5)
     ap.add_argument("--updates", type=int, default=20)
+    ap.add_argument("--pages", action="store_true", help="only part 3: render time of every page (issue 17)")
     args = ap.parse_args()
+    if args.pages:
+        print_pages(page_renders(args.visits), args.visits)
+        return
     upd = advise_update(args.updates)
     ren = first_render(args.visits)
     print(f"Command: `.venv/bin/python bench/bench_ui.py --visits {args.visits} --updates {args.updates}`\n")

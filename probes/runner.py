@@ -63,7 +63,9 @@ def run_probe(
 
     def work() -> None:
         try:
-            outcome["report"] = collect_report(bench=bench, budget_s=BENCH_BUDGET_S, progress=messages.put, catalog=catalog)
+            outcome["report"] = collect_report(
+                bench=bench, budget_s=BENCH_BUDGET_S, progress=messages.put, catalog=catalog
+            )
         except Exception as exc:  # noqa: BLE001 - handed to the caller as a ProbeFailed message
             outcome["error"] = exc
         finally:

@@ -1,4 +1,6 @@
-"""Exports of a report snapshot: Markdown, self-contained HTML (charts inline), CSV, JSON.
+"""Exports of a report snapshot: Markdown, self-contained HTML (charts inline), a print-friendly HTML page,
+CSV and JSON. Every one opens with the same verdict (``reports.summary``) and uses the same ranking columns,
+names, units and rounding as the page (``reports.display.RANKING_COLUMNS``).
 
 User-provided text is escaped for each target: HTML-escaped in HTML, pipe/markup-escaped in
 Markdown, and spreadsheet formulas (cells starting with = + - @ tab or CR) are neutralized in
@@ -9,11 +11,38 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import asdict
 from typing import Any
 
+from reports.display import EVIDENCE_COLUMNS, RANKING_COLUMNS, REJECTED_COLUMNS, display_rows, fmt_text, human_label
+from reports.summary import Summary, summarize
 from safeio.csvsafe import neutralize_cell, rows_to_csv
 
-__all__ = ["neutralize_cell", "table_to_csv", "to_csv", "to_html", "to_json", "to_markdown"]
+__all__ = [
+    "neutralize_cell",
+    "table_to_csv",
+    "to_csv",
+    "to_html",
+    "to_json",
+    "to_markdown",
+    "to_print_html",
+]
+
+#: Input keys as the report shows them (the rest: ``human_label``).
+INPUT_LABELS = {
+    "hardware_name": "Hardware",
+    "gpus": "GPUs",
+    "model_name": "Model",
+    "params_b": "Parameters (billions)",
+    "profile": "Workload profile",
+    "batch": "Batch / concurrency",
+    "input_len": "Input tokens",
+    "output_len": "Output tokens",
+    "tolerance": "Quality tolerance",
+    "engine": "Engine",
+    "usd_per_device_hour": "Price per device-hour (USD)",
+}
+HIDDEN_INPUTS = {"hardware", "model", "speed_key", "probe"}
 
 
 def table_to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
@@ -22,11 +51,14 @@ def table_to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -
 
 
 def to_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False)
+    out = dict(report)
+    out["summary"] = asdict(summarize(report["snapshot"], report.get("catalog_version")))
+    return json.dumps(out, indent=2, sort_keys=True, ensure_ascii=False)
 
 
 def to_csv(report: dict[str, Any]) -> str:
-    """The ranking table as CSV."""
+    """The ranking table as CSV, for spreadsheets and scripts: one row per ranked format, row 1 the recommended
+    one (the verdict), every snapshot field under its stable machine name (as in the JSON export), unrounded."""
     return table_to_csv(report["snapshot"].get("ranking", []))
 
 
@@ -55,32 +87,55 @@ def _md_cell(value: Any) -> str:
     return text.replace("\n", " ")
 
 
-def _md_table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
+def _md_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "_none_\n"
-    columns = columns or _columns(rows)
+    columns = _columns(rows)
     out = ["| " + " | ".join(_md_cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
     out += ["| " + " | ".join(_md_cell(r.get(c)) for c in columns) + " |" for r in rows]
     return "\n".join(out) + "\n"
 
 
-def _inputs_rows(inputs: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"input": k, "value": v} for k, v in inputs.items()]
+def input_rows(inputs: dict[str, Any]) -> list[dict[str, str]]:
+    return [
+        {"Input": INPUT_LABELS.get(k, human_label(k)), "Value": fmt_text(v)}
+        for k, v in inputs.items()
+        if k not in HIDDEN_INPUTS
+    ]
 
 
-def to_markdown(report: dict[str, Any]) -> str:
+def _tables(snap: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    return {
+        "ranking": display_rows(snap.get("ranking", []), RANKING_COLUMNS),
+        "rejected": display_rows(snap.get("rejected", []), REJECTED_COLUMNS),
+        "evidence": display_rows(snap.get("evidence", []), EVIDENCE_COLUMNS),
+        "inputs": input_rows(snap.get("inputs", {})),
+    }
+
+
+def _meta(report: dict[str, Any], summary: Summary) -> str:
+    return f"Report {report['id']}, created {report['created_at'][:19].replace('T', ' ')} UTC, {summary.versions}."
+
+
+def to_markdown(report: dict[str, Any], link: str = "") -> str:
     snap = report["snapshot"]
+    s = summarize(snap, report.get("catalog_version"))
+    t = _tables(snap)
     parts = [
         f"# {_md_cell(report.get('title') or 'Format Advisor report')}\n",
-        f"Report `{report['id']}` created {report['created_at']}, catalog `{report['catalog_version']}`.\n",
-        "## Inputs\n",
-        _md_table(_inputs_rows(snap.get("inputs", {}))),
+        f"## Verdict: {_md_cell(s.headline)}\n",
+        *[f"- {_md_cell(line)}" for line in s.lines()],
+        *([f"- Quality source: <{s.quality_source}>"] if s.quality_source.startswith("http") else []),
+        "",
+        _md_cell(_meta(report, s)) + (f" Link: <{link}>" if link else "") + "\n",
         "## Ranking\n",
-        _md_table(snap.get("ranking", [])),
+        _md_table(t["ranking"]),
+        "## Inputs\n",
+        _md_table(t["inputs"]),
         "## Rejected formats (why not)\n",
-        _md_table(snap.get("rejected", [])),
+        _md_table(t["rejected"]),
         "## Measured evidence\n",
-        _md_table(snap.get("evidence", [])),
+        _md_table(t["evidence"]),
     ]
     notes = snap.get("notes", [])
     if notes:
@@ -101,26 +156,60 @@ def _html_table(rows: list[dict[str, Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def to_html(report: dict[str, Any], figures: list[Any] = ()) -> str:
-    """Self-contained HTML: tables plus plotly figures with plotly.js inlined (works offline)."""
+_CSS = (
+    "body{font-family:system-ui,sans-serif;margin:2rem;max-width:1200px;color:#111}"
+    "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}"
+    "th{background:#f3f3f3}.verdict{border:2px solid #1a9850;border-radius:6px;padding:0.5rem 1rem;margin:1rem 0}"
+    ".verdict h2{margin:0.3rem 0}.meta{color:#555;font-size:13px}"
+    "@media print{body{margin:0.5cm;max-width:none}a{color:#000}.noprint{display:none}"
+    "table{font-size:10px;page-break-inside:auto}tr{page-break-inside:avoid}}"
+)
+
+
+def _html_body(report: dict[str, Any], charts: str, link: str) -> str:
     snap = report["snapshot"]
+    s = summarize(snap, report.get("catalog_version"))
+    t = _tables(snap)
+    esc = html.escape
+    title = esc(report.get("title") or "Format Advisor report")
+    lines = "".join(f"<li>{esc(line)}</li>" for line in s.lines())
+    if s.quality_source.startswith("http"):
+        lines += f'<li>Quality source: <a href="{esc(s.quality_source)}">{esc(s.quality_source)}</a></li>'
+    link_html = f' Link: <a href="{esc(link)}">{esc(link)}</a>' if link else ""
+    notes = "".join(f"<li>{esc(str(n))}</li>" for n in snap.get("notes", []))
+    return f"""<h1>{title}</h1>
+<div class="verdict"><h2>Verdict: {esc(s.headline)}</h2><ul>{lines}</ul></div>
+<p class="meta">{esc(_meta(report, s))}{link_html}</p>
+<h2>Ranking</h2>{_html_table(t["ranking"])}
+{charts}
+<h2>Inputs</h2>{_html_table(t["inputs"])}
+<h2>Rejected formats (why not)</h2>{_html_table(t["rejected"])}
+<h2>Measured evidence</h2>{_html_table(t["evidence"])}
+{f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}"""
+
+
+def to_html(report: dict[str, Any], figures: list[Any] = (), link: str = "") -> str:
+    """Self-contained HTML: verdict, tables, and plotly figures with plotly.js inlined (works offline)."""
     charts = []
     for i, fig in enumerate(figures):
         charts.append(fig.to_html(full_html=False, include_plotlyjs="inline" if i == 0 else False))
+    chart_html = "<h2>Charts</h2>" + ("".join(charts) or "<p><em>no charts</em></p>")
     title = html.escape(report.get("title") or "Format Advisor report")
-    notes = "".join(f"<li>{html.escape(str(n))}</li>" for n in snap.get("notes", []))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:">
-<style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:1200px}}table{{border-collapse:collapse;font-size:13px}}
-td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left}}th{{background:#f3f3f3}}</style></head>
-<body><h1>{title}</h1>
-<p>Report <code>{html.escape(report["id"])}</code>, created {html.escape(report["created_at"])},
-catalog <code>{html.escape(report["catalog_version"])}</code>.</p>
-<h2>Inputs</h2>{_html_table(_inputs_rows(snap.get("inputs", {})))}
-<h2>Ranking</h2>{_html_table(snap.get("ranking", []))}
-<h2>Charts</h2>{"".join(charts) or "<p><em>no charts</em></p>"}
-<h2>Rejected formats (why not)</h2>{_html_table(snap.get("rejected", []))}
-<h2>Measured evidence</h2>{_html_table(snap.get("evidence", []))}
-{f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}
+<style>{_CSS}</style></head>
+<body>{_html_body(report, chart_html, link)}
+</body></html>"""
+
+
+def to_print_html(report: dict[str, Any], link: str = "") -> str:
+    """A print-friendly page (no scripts, no charts, print styles): the verdict and every table, for paper or PDF."""
+    title = html.escape(report.get("title") or "Format Advisor report")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<style>{_CSS}</style></head>
+<body>{_html_body(report, "", link)}
+<p class="noprint meta">Use your browser's Print command (Ctrl+P) to print or save as PDF.</p>
 </body></html>"""

@@ -43,7 +43,9 @@ def _worker_database(url: str) -> str:
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
-    base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url)
+    base = make_url(
+        url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    )
     name = f"{base.database}_{worker}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

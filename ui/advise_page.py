@@ -1,7 +1,8 @@
-"""Advise: hardware + model + workload -> ranked formats with native status, fit, speed, quality, why.
+"""Advise: hardware + model + workload -> ranked formats with native status, fit, speed, quality, cost, why.
 
-Every input is mirrored in the URL's query parameters, so a refresh or a copied link restores the
-view. "Share" stores an immutable snapshot and gives a ``?report=<id>`` link.
+Every input is mirrored in the URL's query parameters, so a refresh, a bookmark or a copied link restores the
+view; the inputs also survive a visit to another page (``ui.state``). "Share" stores an immutable snapshot and
+gives its full link (public base URL: ``FORMAT_ADVISOR_PUBLIC_URL``).
 """
 
 from __future__ import annotations
@@ -20,16 +21,26 @@ from advisor.measurement import Measurement, Metric, conditions_text
 from advisor.models import custom_model, default_models
 from advisor.recommend import Request, recommend
 from advisor.workload import PROFILE_DEFAULTS, Profile, Workload
+from hardware_db.prices import default_prices
 from hardware_db.schema import MathFormat
-from reports.export import to_csv, to_html, to_json, to_markdown
+from reports.display import EVIDENCE_COLUMNS, REJECTED_COLUMNS, display_rows, md_text
+from reports.export import to_csv, to_html, to_json, to_markdown, to_print_html
 from reports.figures import report_figures
 from reports.service import ReportError, create_report
-from reports.snapshot import TABLE_COLUMNS, build_snapshot
+from reports.snapshot import PROFILE_SPEED, build_snapshot
 from store.migrate import probe_reports_token, results_token
-from ui.format import md_text, support_badge
 from ui.params import Param, parse_params
 from ui.resources import catalog, context, db_engine
-from ui.state import SESSION_HARDWARE_KEY
+from ui.state import (
+    ADVISE_VALUES_KEY,
+    PAGE_PATHS,
+    PUBLIC_URL_ENV,
+    SESSION_HARDWARE_KEY,
+    public_base_url,
+    report_link,
+    restore_widgets,
+)
+from ui.verdict import show_verdict
 
 CUSTOM = "custom"
 TOLERANCES = ("strict", "moderate", "relaxed")
@@ -59,27 +70,59 @@ def _spec() -> list[Param]:
         Param("out", "int", 0, minimum=0, maximum=131_072),
         Param("tol", "choice", "moderate", choices=TOLERANCES),
         Param("engine", "choice", "any", choices=engines),
+        Param("price", "float", None, minimum=0.0, maximum=10_000.0),
         Param("charts", "choice", "0", choices=("0", "1")),
+        Param("mem", "choice", "per_gpu", choices=("per_gpu", "total")),
     ]
 
 
 def _init_state() -> None:
-    """Seed widget state from the URL once per session; report bad parameters."""
+    """Seed widget state: from the inputs kept in this session (back from another page), else, once per session,
+    from the URL (a bookmark or a shared link), reporting bad parameters."""
+    saved = st.session_state.get(ADVISE_VALUES_KEY)
     if st.session_state.get("_advise_seeded"):
+        if saved:
+            restore_widgets(st.session_state, saved, skip=("charts", "mem", "price"))
+            for key, value in (("a_charts", saved.get("charts") == "1"), ("a_mem", saved.get("mem") or "per_gpu")):
+                st.session_state.setdefault(key, value)
+            st.session_state.setdefault("a_price", saved.get("price"))
+            st.session_state.setdefault("a_hw_source", "Stored probe report" if saved.get("probe") else "Catalog")
         return
     values, errors = parse_params(dict(st.query_params), _spec())
     for key, value in values.items():
         st.session_state[f"a_{key}"] = value
     st.session_state["a_charts"] = values["charts"] == "1"
     st.session_state["a_hw_source"] = "Stored probe report" if values["probe"] else "Catalog"
+    st.session_state["a_price_custom"] = values["price"] is not None
+    if values["price"] is None:
+        st.session_state["a_price"] = _default_price(values["hw"])
     st.session_state["_advise_param_errors"] = errors
     st.session_state["_advise_seeded"] = True
+
+
+def _default_price(sku: str | None) -> float | None:
+    price = default_prices().get(sku or "")
+    return price.usd_per_device_hour if price else None
+
+
+def _on_hardware_change() -> None:
+    """A new SKU brings its own default price, unless the user typed one."""
+    if not st.session_state.get("a_price_custom"):
+        st.session_state["a_price"] = _default_price(st.session_state.get("a_hw"))
+
+
+def _on_price_change() -> None:
+    st.session_state["a_price_custom"] = True
 
 
 def _sync_query_params(values: dict) -> None:
     wanted = {k: str(v) for k, v in values.items() if v not in (None, "", 0) or k in ("device",)}
     if values.get("probe") in (None, ""):
         wanted.pop("device", None)
+    if wanted.get("mem") == "per_gpu":
+        wanted.pop("mem")
+    if not st.session_state.get("a_price_custom"):
+        wanted.pop("price", None)  # the SKU's default list price: not part of the link
     current = dict(st.query_params)
     if current != wanted:
         st.query_params.from_dict(wanted)
@@ -136,7 +179,12 @@ def _hardware_inputs() -> tuple[HardwareTarget | None, dict]:
     if source == "Catalog":
         sku_ids = sorted(cat.skus, key=lambda s: (cat.skus[s].vendor, cat.skus[s].name))
         sku = st.selectbox(
-            "Accelerator", sku_ids, format_func=lambda s: cat.skus[s].name, key="a_hw", help="From the curated catalog"
+            "Accelerator",
+            sku_ids,
+            format_func=lambda s: cat.skus[s].name,
+            key="a_hw",
+            help="From the curated catalog",
+            on_change=_on_hardware_change,
         )
         st.session_state["a_probe"] = ""
         target = HardwareTarget.from_catalog(cat, sku)
@@ -182,11 +230,33 @@ def _render() -> None:
     for msg in st.session_state.get("_advise_param_errors", []):
         st.warning(md_text(msg))  # the message quotes the URL's text: shown as text
     models = default_models()
+    cat = catalog()
     c1, c2, c3 = st.columns(3)
     with c1:
         st.subheader("Hardware")
         target, hw_info = _hardware_inputs()
         gpus = st.number_input("GPUs (tensor parallel)", 1, 64, key="a_gpus")
+        st.session_state.setdefault("a_price", None)
+        price = st.number_input(
+            "Price per device-hour (USD)",
+            min_value=0.0,
+            max_value=10_000.0,
+            step=0.1,
+            format="%.2f",
+            key="a_price",
+            on_change=_on_price_change,
+            placeholder="no public list price known: type yours",
+            help="Turned into cost per million output tokens. Defaults are public on-demand list prices, with "
+            "their source and date; edit for your own contract price.",
+        )
+        listed = default_prices().get(hw_info.get("hardware") or "")
+        if listed and price == listed.usd_per_device_hour:
+            st.caption(
+                f"Default: [{md_text(listed.provider, link_text=True)} list price]({listed.url}) "
+                f"({md_text(listed.offer)}), as of {listed.as_of}, checked {listed.checked}."
+            )
+        elif price is None:
+            st.caption("No public list price is recorded for this device: type one to see the cost per token.")
     with c2:
         st.subheader("Model")
         model_id = st.selectbox(
@@ -210,7 +280,13 @@ def _render() -> None:
         in_len = st.number_input("Input tokens (0 = default)", 0, 1_048_576, key="a_in")
         out_len = st.number_input("Output tokens (0 = default)", 0, 131_072, key="a_out")
         tol = st.select_slider("Quality tolerance", TOLERANCES, key="a_tol")
-        engine_id = st.selectbox("Engine", ["any", *sorted(catalog().engines)], key="a_engine")
+        engine_names = {e: cat.engines[e].name for e in cat.engines}
+        engine_id = st.selectbox(
+            "Engine",
+            ["any", *sorted(cat.engines)],
+            format_func=lambda e: "Any engine" if e == "any" else engine_names.get(e, e),
+            key="a_engine",
+        )
 
     values = {
         "hw": st.session_state.get("a_hw"),
@@ -225,9 +301,12 @@ def _render() -> None:
         "out": out_len,
         "tol": tol,
         "engine": engine_id,
+        "price": price,
         "charts": "1" if st.session_state.get("a_charts") else None,
+        "mem": st.session_state.get("a_mem") or "per_gpu",
     }
     _sync_query_params(values)
+    st.session_state[ADVISE_VALUES_KEY] = {**values, "params_b": st.session_state.get("a_params_b")}
     if target is None:
         return
 
@@ -262,34 +341,49 @@ def _render() -> None:
         "output_len": workload.output_len,
         "tolerance": tol,
         "engine": engine_id,
-        "speed_key": "decode_tok_s_per_seq" if profile == "interactive" else "decode_tok_s",
+        "usd_per_device_hour": price,
+        "speed_key": PROFILE_SPEED.get(profile, ("decode_tok_s", ""))[0],
     }
     evidence = _evidence_rows(measurements, target, model.id)
+    price_info = None
+    if price:
+        price_info = {"usd_per_device_hour": float(price), "source": "price entered by the user", "url": ""}
+        if listed and price == listed.usd_per_device_hour:
+            price_info = {
+                "usd_per_device_hour": listed.usd_per_device_hour,
+                "source": f"{listed.provider} list price, {listed.offer}, as of {listed.as_of}",
+                "url": listed.url,
+            }
     snapshot = build_snapshot(
         rec,
         inputs=inputs,
-        catalog_version=catalog().version,
+        catalog_version=cat.version,
         peaks_tflops={m.value: target.peak_tflops(m.value) for m in MathFormat if target.peak_tflops(m.value)},
         bandwidth_gbps=target.bandwidth_gbps,
         model_active_params_b=model.active_params_b,
         evidence=evidence,
+        engine_names=engine_names,
+        price=price_info,
     )
-    _show(rec, snapshot, target, f"{model.name} on {workload.gpus}x {target.name}")
+    _show(rec, snapshot, f"{model.name} on {workload.gpus}x {target.name}")
 
 
 def _evidence_rows(measurements, target: HardwareTarget, model_id: str) -> list[dict]:
     rows = []
+    ctx = context()
     for m in measurements:
         if m.hardware_sku != target.sku_id or (m.model_id and m.model_id != model_id):
             continue
         if m.metric is Metric.QUALITY:
             continue
+        fmt = ctx.formats.get(m.format_id) if m.format_id else None
         rows.append(
             {
                 "measured": "measured",
                 "format_id": m.format_id,
+                "format": fmt.name if fmt is not None else (m.format_id or "unknown"),
                 "engine": m.engine,
-                "metric": m.metric.value,
+                "metric": m.metric.value.replace("_tok_s", " (tok/s)").replace("_ms", " (ms)").replace("_", " "),
                 "value": m.value,
                 "conditions": conditions_text(m),
                 "source": m.where,
@@ -298,70 +392,78 @@ def _evidence_rows(measurements, target: HardwareTarget, model_id: str) -> list[
     return rows[:200]
 
 
-def _show(rec, snapshot: dict, target: HardwareTarget, setup: str) -> None:
+def _show(rec, snapshot: dict, setup: str) -> None:
     best = rec.best
     st.markdown(f"#### {md_text(setup)}")  # names can come from an uploaded probe report
-    if best is None:
-        st.error("No format fits these constraints. See why each was rejected below.")
-    else:
-        est = best.estimate
-        st.success(
-            f"**Best for this workload: {best.format_name}** · {support_badge(est.support.level.value)} · "
-            f"{est.memory.per_gpu_gb:.1f} GB per GPU · decode {est.speed.decode_tok_s or 0:,.0f} tok/s "
-            f"({est.speed.basis})"
+    show_verdict(snapshot)
+    if best is not None and len(rec.ranked) > 1 and rec.ranked[1].score >= 0.9 * best.score:
+        second = rec.ranked[1]
+        st.info(
+            f"{second.format_name} scores within {100 * (1 - second.score / best.score):.0f}% of the best, "
+            "well inside the estimates' uncertainty: treat the two as tied and choose on quality risk "
+            f"({best.estimate.quality.level.replace('_', ' ')} vs {second.estimate.quality.level.replace('_', ' ')}) "
+            "and on which checkpoints you have."
         )
-        st.caption(md_text(est.support.reason))
-        if len(rec.ranked) > 1 and rec.ranked[1].score >= 0.9 * best.score:
-            second = rec.ranked[1]
-            st.info(
-                f"{second.format_name} scores within {100 * (1 - second.score / best.score):.0f}% of the best, "
-                "well inside the estimates' uncertainty: treat the two as tied and choose on quality risk "
-                f"({best.estimate.quality.level} vs {second.estimate.quality.level}) and on which checkpoints you have."
-            )
+    versions = snapshot["versions"]
     st.caption(
-        f"Catalog `{catalog().version}`. Speeds are **estimated** from a roofline model (band = uncertainty) unless the basis says "
-        "*calibrated* or *measured*. Support levels come from the catalog, with their sources."
+        f"Catalog `{versions['catalog']}`, estimator `{versions['estimator']}`. Speeds are **estimated** from a "
+        "roofline model (band = 80% uncertainty) unless the basis says *calibrated* or *measured*. Support levels "
+        "come from the catalog, with their sources."
     )
-    df = pd.DataFrame(snapshot["ranking"])
-    if not df.empty:
-        df["support"] = df["support"].map(support_badge)
-        st.dataframe(
-            df[list(TABLE_COLUMNS)],
-            hide_index=True,
-            width="stretch",
-            key="advise_ranking",
-        )
+    table = display_rows(snapshot["ranking"])
+    if table:
+        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="advise_ranking")
         with st.expander("Why each format ranks where it does"):
             for c in rec.ranked:
-                st.markdown(f"**{c.format_name}** (`{c.format_id}`): " + " ".join(c.reasons))
+                st.markdown(f"**{c.format_name}**: " + md_text(" ".join(c.reasons)))
     if rec.mixed_precision is not None:
         mp = rec.mixed_precision
         st.info(f"Mixed precision suggestion: {mp.description}. {mp.reason}")
     if snapshot["rejected"]:
         with st.expander(f"Rejected formats: why not ({len(snapshot['rejected'])})"):
-            st.dataframe(pd.DataFrame(snapshot["rejected"]), hide_index=True, width="stretch")
+            st.dataframe(
+                pd.DataFrame(display_rows(snapshot["rejected"], REJECTED_COLUMNS)), hide_index=True, width="stretch"
+            )
     # Charts load plotly.js (~3.5 MB) in the browser, which delays the whole first render by about a
     # second; they are one click away so the ranking itself appears fast (bench/RESULTS.md).
-    if st.toggle("Show charts: speed vs memory vs quality, roofline", key="a_charts"):
-        figs = report_figures(snapshot)
-        tabs = st.tabs(["Speed vs memory vs quality", "Roofline"][: len(figs)] or ["Charts"])
-        for tab, fig in zip(tabs, figs, strict=False):
+    if st.toggle("Show charts: speed vs memory, roofline", key="a_charts"):
+        mem = st.radio(
+            "Memory axis",
+            ["per_gpu", "total"],
+            format_func={"per_gpu": "per GPU", "total": "total, all GPUs"}.get,
+            horizontal=True,
+            key="a_mem",
+        )
+        figs = report_figures(snapshot, memory_key="memory_per_gpu_gb" if mem == "per_gpu" else "memory_gb")
+        tabs = st.tabs(["Speed vs memory", "Roofline"][: len(figs)] or ["Charts"])
+        for i, (tab, fig) in enumerate(zip(tabs, figs, strict=False)):
             with tab:
-                st.plotly_chart(fig, width="stretch")
+                # the Pareto chart keeps its own size: its labels are placed for that plot area
+                st.plotly_chart(fig, width="content" if i == 0 else "stretch")
     if snapshot["evidence"]:
         st.subheader("Measured evidence on this hardware")
-        st.dataframe(pd.DataFrame(snapshot["evidence"]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(display_rows(snapshot["evidence"], EVIDENCE_COLUMNS)), hide_index=True, width="stretch"
+        )
     for note in rec.notes:
-        st.caption(note)
+        st.caption(md_text(note))
     _share(snapshot)
+
+
+def base_url() -> str:
+    """The app's public base URL: ``FORMAT_ADVISOR_PUBLIC_URL`` if set, else what the browser shows."""
+    try:
+        browser = st.context.url
+    except (AttributeError, RuntimeError):
+        browser = None
+    return public_base_url(os.environ.get(PUBLIC_URL_ENV), browser, PAGE_PATHS)
 
 
 def _share(snapshot: dict) -> None:
     st.divider()
     inputs = snapshot["inputs"]
-    title = (
-        f"{inputs.get('model_name')} on {inputs.get('gpus')}x {inputs.get('hardware_name')} ({inputs.get('profile')})"
-    )
+    profile = PROFILE_LABELS.get(inputs.get("profile"), inputs.get("profile"))
+    title = f"{inputs.get('model_name')} on {inputs.get('gpus')}x {inputs.get('hardware_name')} ({profile})"
     c1, c2 = st.columns([1, 3])
     if c1.button("Share", type="primary", key="share_button", help="Store a read-only snapshot and get a link"):
         try:
@@ -374,8 +476,11 @@ def _share(snapshot: dict) -> None:
         st.session_state["last_shared"] = rid
     rid = st.session_state.get("last_shared")
     if rid:
-        c2.success(f"Read-only link: [?report={rid}](?report={rid})")
-        c2.code(f"?report={rid}", language=None)
+        link = report_link(base_url(), rid)
+        c2.success(f"Read-only link (anyone with it can open the report): [{link}]({link})")
+        c2.code(link, language=None)  # the code block has a copy button
+        if not link.startswith("http"):
+            c2.caption(f"Set {PUBLIC_URL_ENV} to the app's public address to get a full link.")
     preview = {
         "id": "unshared",
         "title": title,
@@ -383,7 +488,7 @@ def _share(snapshot: dict) -> None:
         "catalog_version": snapshot["catalog_version"],
         "snapshot": snapshot,
     }
-    cols = st.columns(4)
+    cols = st.columns(5)
     cols[0].download_button("Markdown", to_markdown(preview), "format-advisor.md", "text/markdown", key="dl_md")
     cols[1].download_button("CSV", to_csv(preview), "format-advisor.csv", "text/csv", key="dl_csv")
     cols[2].download_button("JSON", to_json(preview), "format-advisor.json", "application/json", key="dl_json")
@@ -394,4 +499,7 @@ def _share(snapshot: dict) -> None:
         "format-advisor.html",
         "text/html",
         key="dl_html",
+    )
+    cols[4].download_button(
+        "Print-friendly page", to_print_html(preview), "format-advisor-print.html", "text/html", key="dl_print"
     )

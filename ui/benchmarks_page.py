@@ -7,8 +7,11 @@ Numbers from uploads are labelled *measured*; the advisor's numbers are labelled
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -29,9 +32,9 @@ from measurements.service import (
     max_upload_bytes,
     rejected_csv,
 )
+from reports.display import fmt_num, md_code, md_text
 from store.db import DatabaseUnavailable
 from store.migrate import results_token
-from ui.format import fmt_num, md_text
 from ui.resources import catalog, context, db_engine
 from viz.figures import measured_vs_predicted
 
@@ -47,15 +50,53 @@ NOT_IN_CATALOG = " (not in catalog)"
 
 
 def handle_upload(
-    data: bytes, file_name: str, *, label: str = "", hardware_hint: str | None = None, engine: Engine | None = None
+    data: bytes,
+    file_name: str,
+    *,
+    label: str = "",
+    hardware_hint: str | None = None,
+    engine: Engine | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
-    """Import one uploaded file; a database failure becomes a failed result with a message, never an exception."""
+    """Import one uploaded file; a database failure becomes a failed result with a message, never an exception.
+    ``progress(done_rows, total_rows)`` is passed on when ``import_file`` takes it."""
+    kwargs: dict[str, Any] = {}
+    if progress is not None and "progress" in inspect.signature(import_file).parameters:
+        kwargs["progress"] = progress
     try:
-        return import_file(data, file_name, label=label.strip(), hardware_hint=hardware_hint or None, engine=engine)
+        return import_file(
+            data, file_name, label=label.strip(), hardware_hint=hardware_hint or None, engine=engine, **kwargs
+        )
     except (DatabaseUnavailable, SQLAlchemyError) as exc:
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         reason = first[0] if first else type(exc).__name__
         return ImportResult("", 0, 0, [], [], None, f"nothing stored: the database failed ({reason})", file_name)
+
+
+def progress_supported() -> bool:
+    return "progress" in inspect.signature(import_file).parameters
+
+
+def unknown_names(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Raw device and model names of imported rows that the catalog could not map, in file order."""
+    out: dict[str, list[str]] = {"hardware": [], "model": []}
+    for r in rows:
+        for kind, mapped, raw in (("hardware", "hardware_sku", "hardware_raw"), ("model", "model_id", "model_raw")):
+            name = (r.get(raw) or "").strip()
+            if name and not r.get(mapped) and name not in out[kind]:
+                out[kind].append(name)
+    return out
+
+
+def closest(name: str, choices: dict[str, str], n: int = 3) -> list[str]:
+    """Ids whose display name (or id) is closest to ``name``: the suggestions offered for mapping."""
+    by_text = {v.lower(): k for k, v in choices.items()} | {k.lower(): k for k in choices}
+    hits = difflib.get_close_matches(name.lower(), list(by_text), n=n * 2, cutoff=0.3)
+    out: list[str] = []
+    for h in hits:
+        if by_text[h] not in out:
+            out.append(by_text[h])
+    return out[:n]
 
 
 def _label(value: str | None, raw: str) -> str:
@@ -145,6 +186,17 @@ def comparison_table(comparisons: list[Comparison]) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=columns)
 
 
+def observed_band(table: pd.DataFrame) -> tuple[float, float] | None:
+    """The 10th and 90th percentile of estimated / measured over the rows with an estimate: the band the chart
+    shades (None under 5 rows). The per-estimate 80% band is on the Advise page."""
+    both = table.dropna(subset=["measured", "estimated"])
+    both = both[(both["measured"] > 0) & (both["estimated"] > 0)]
+    if len(both) < 5:
+        return None
+    ratio = both["estimated"] / both["measured"]
+    return float(ratio.quantile(0.1)), float(ratio.quantile(0.9))
+
+
 def chart_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows for ``viz.figures.measured_vs_predicted``; NaN becomes None, so rows without an estimate drop out."""
     return [
@@ -184,9 +236,17 @@ def _upload_section(engine: Engine) -> None:
             data = uploaded.getvalue()
             started = time.perf_counter()
             shown = md_text(uploaded.name)
-            with st.status(f"Importing {shown} ({len(data) / 1e6:.2f} MB)...", expanded=False) as status:
+            with st.status(f"Importing {shown} ({len(data) / 1e6:.2f} MB)...", expanded=True) as status:
                 st.write("reading, detecting the format, validating every row, storing in one transaction")
-                result = handle_upload(data, uploaded.name, label=label, hardware_hint=hint, engine=engine)
+                bar = st.progress(0.0, text="starting") if progress_supported() else None
+
+                def _progress(done: int, total: int) -> None:
+                    if bar is not None and total:
+                        bar.progress(min(1.0, done / total), text=f"{done:,} of {total:,} rows")
+
+                result = handle_upload(
+                    data, uploaded.name, label=label, hardware_hint=hint, engine=engine, progress=_progress
+                )
                 ok = result.upload_id is not None
                 status.update(
                     label=f"Import of {shown} {'finished' if ok else 'failed'} after "
@@ -200,6 +260,7 @@ def _upload_section(engine: Engine) -> None:
     last = st.session_state.get("bench_last_import")
     if last:
         show_import_result(last["result"], last["rejected_csv"])
+        _mapping_section(last["result"])
     with st.expander("Generic CSV: template and columns"):
         st.download_button(
             "Download the generic CSV template",
@@ -209,6 +270,44 @@ def _upload_section(engine: Engine) -> None:
             key="bench_template",
         )
         st.markdown(generic_csv.__doc__ or "")
+
+
+def _mapping_section(result: dict[str, Any]) -> None:
+    """Names the catalog did not know, with the closest catalog entries and how to map them. (Re-mapping rows
+    already stored needs a measurements-side function; the importer keeps a device the file names.)"""
+    names = unknown_names(result.get("measurements") or [])
+    if not names["hardware"] and not names["model"]:
+        return
+    cat = catalog()
+    sku_names = {s: cat.skus[s].name for s in cat.skus}
+    st.markdown("**Names the catalog does not know**")
+    if names["model"]:
+        models = {m.id: m.name for m in context().models.values()}
+        for raw in names["model"]:
+            near = [models[m] for m in closest(raw, models)]
+            st.markdown(
+                f"- model {md_code(raw)}: stored as given; closest catalog models: "
+                + (", ".join(md_text(n) for n in near) or "none")
+                + ". Estimates and calibration use only mapped models: rename it in the file to one of these "
+                "(or its Hugging Face id) and import again."
+            )
+    if not names["hardware"]:
+        return
+    files = getattr(cat, "files", {})
+    for raw in names["hardware"]:
+        near = closest(raw, sku_names)
+        st.markdown(
+            f"- device {md_code(raw)}: stored as given; closest catalog devices: "
+            + (", ".join(md_text(sku_names[s]) for s in near) or "none")
+        )
+        if near:
+            path = files.get(f"sku:{near[0]}")
+            where = md_code(path.relative_to(path.parents[3]) if path else f"{near[0]}.toml")
+            st.caption(
+                f"To map {md_text(raw[:80])} to {md_text(sku_names[near[0]])} for every later import, add the name "
+                f"to `aliases` in {where} (a catalog edit, reviewed like any other). A file that names no device "
+                "takes the *Hardware override* above instead."
+            )
 
 
 def show_import_result(result: dict[str, Any], rejected_text: str) -> None:
@@ -408,7 +507,9 @@ def _compare_section(view: list[Measurement]) -> None:
         "exactly what was measured (same hardware, model, format, engine and conditions), without calibration from "
         "these measurements. Calibration on the Advise page corrects exactly these errors."
     )
-    fig = measured_vs_predicted(chart_rows(table), metric=chosen)
+    fig = measured_vs_predicted(
+        chart_rows(table), metric=chosen, band=observed_band(table), band_label="80% of these rows"
+    )
     st.plotly_chart(fig, width="stretch")
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from probes.report import MAX_REPORT_BYTES, DeviceReport, Outcome, ProbeReport, ProbeReportError, load_report
 from probes.runner import BENCH_BUDGET_S, ProbeBusy, ProbeFailed, ProbeTimedOut, run_probe
 from probes.store import ProbeStoreError, get_report, list_reports, save_report
-from ui.format import fmt_num, md_code, md_text
+from reports.display import fmt_num, md_code, md_text
 from ui.resources import catalog, db_engine
 from ui.state import SESSION_HARDWARE_KEY
 

@@ -18,7 +18,9 @@ def _run(monkeypatch, url: str, **params) -> AppTest:
 
 
 def _ranking(at: AppTest):
-    return at.dataframe[0].value  # the ranking is the first table on the page
+    """The ranking (the first table on the page), with short names for the columns the tests read."""
+    df = at.dataframe[0].value
+    return df.rename(columns={"Format": "format", "Runs natively?": "support", "Speed basis": "basis"})
 
 
 def test_query_params_restore_the_view(monkeypatch, sqlite_url):
@@ -63,7 +65,7 @@ def test_share_stores_a_snapshot_that_opens_read_only(monkeypatch, sqlite_url):
     assert [r["format"] for r in stored["snapshot"]["ranking"]] == _ranking(at)["format"].tolist()
     view = _run(monkeypatch, sqlite_url, report=rid)
     assert not view.exception
-    assert view.dataframe[1].value["format_id"].tolist() == [r["format_id"] for r in stored["snapshot"]["ranking"]]
+    assert view.dataframe[0].value["Format"].tolist() == [r["format"] for r in stored["snapshot"]["ranking"]]
 
 
 def test_custom_model_from_parameter_count(monkeypatch, sqlite_url):
@@ -116,9 +118,9 @@ def test_uploaded_measurements_are_evidence_and_calibrate(monkeypatch, sqlite_ur
     at = _run(monkeypatch, sqlite_url, hw="rtx_4080", model="qwen2.5-7b", profile="interactive", tol="relaxed")
     assert not at.exception
     evidence = at.dataframe[-1].value
-    assert set(evidence["format_id"]) == {"gguf_q4_k_m"}
-    decode = evidence[evidence["metric"] == "decode_tok_s"]
-    assert sorted(decode["value"].round(4)) == [119.9152]
+    assert set(evidence["Format"]) == {"GGUF Q4_K_M"}
+    decode = evidence[evidence["Metric"] == "decode (tok/s)"]
+    assert decode["Measured value"].tolist() == ["120"]  # 119.9152, three significant digits
     ranking = _ranking(at)
     q4 = ranking[ranking["format"] == "GGUF Q4_K_M"]
     assert len(q4) == 1 and q4["basis"].iloc[0].startswith(("calibrated", "measured")), q4["basis"].iloc[0]
@@ -144,7 +146,7 @@ def test_evidence_follows_the_stored_results_even_at_the_same_row_count(monkeypa
     at.run()
     assert not at.exception
     assert any("Measured evidence" in h.value for h in at.subheader)
-    assert set(at.dataframe[-1].value["format_id"]) == {"gguf_q4_k_m"}
+    assert set(at.dataframe[-1].value["Format"]) == {"GGUF Q4_K_M"}
     ranking = _ranking(at)
     assert ranking[ranking["format"] == "GGUF Q4_K_M"]["basis"].iloc[0].startswith(("calibrated", "measured"))
 
@@ -188,7 +190,7 @@ def test_html_export_is_built_on_click_from_the_snapshot_on_screen(monkeypatch, 
     at = _run(monkeypatch, sqlite_url, hw="h100_sxm5_80gb", model="llama-3.1-8b")
     assert not at.exception
     buttons = {b.proto.label: b.proto for b in at.get("download_button")}
-    assert set(buttons) == {"Markdown", "CSV", "JSON", "HTML (with charts)"}
+    assert set(buttons) == {"Markdown", "CSV", "JSON", "HTML (with charts)", "Print-friendly page"}
     assert buttons["HTML (with charts)"].HasField("deferred_file_id") and buttons["HTML (with charts)"].url == ""
     assert all(buttons[k].url for k in ("Markdown", "CSV", "JSON"))
     assert not [b for b in at.button if "HTML" in b.label]

@@ -27,7 +27,8 @@ def test_shared_report_opens_read_only(monkeypatch, sqlite_url):
     assert not at.exception
     assert at.title[0].value == "Shared 70B plan"
     assert "s1-old" in at.info[0].value
-    assert at.dataframe[1].value["format_id"].tolist() == ["fp8_w8a8"]
+    assert at.dataframe[0].value["Format"].tolist() == ["fp8_w8a8"]  # a schema-1 snapshot: its id stands in
+    assert "Best for this workload: fp8_w8a8" in at.success[0].value  # the verdict, rebuilt from the first row
     assert not at.text_input and not at.selectbox and not at.number_input  # read-only: no inputs
 
 
@@ -61,7 +62,7 @@ def test_reports_page_lists_titles_but_never_other_peoples_ids(monkeypatch, sqli
     page_text = " ".join(str(e.value) for e in at.markdown) + " ".join(str(c.value) for c in at.caption)
     assert "My plan" in page_text and "?report=" + "M" * 32 in page_text
     table = at.dataframe[0].value
-    assert table["title"].tolist() == ["Someone else's plan"]
+    assert table["Title"].tolist() == ["Someone else's plan"]
     assert other not in page_text and not any(other in str(v) for v in table.to_numpy().ravel())
 
 
@@ -79,7 +80,7 @@ def test_shared_report_builds_the_html_export_only_on_click(monkeypatch, sqlite_
     assert not at.exception
     assert len(at.get("plotly_chart")) == 2  # pareto and roofline, drawn from the snapshot
     buttons = {b.proto.label: b.proto for b in at.get("download_button")}
-    assert list(buttons) == ["Markdown", "HTML (with charts)", "CSV (ranking)", "JSON"]
+    assert list(buttons) == ["Markdown", "HTML (with charts)", "CSV (ranking)", "JSON", "Print-friendly page"]
     html = buttons.pop("HTML (with charts)")
     assert html.HasField("deferred_file_id") and html.url == ""
     assert all(b.url and not b.HasField("deferred_file_id") for b in buttons.values())  # small ones stay eager

@@ -1,0 +1,21 @@
+"""The verdict block, shared by the Advise page and the shared report: the same sentences as every export
+(``reports.summary``)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from reports.display import md_text
+from reports.summary import summarize
+
+
+def show_verdict(snapshot: dict) -> None:
+    summary = summarize(snapshot)
+    if not summary.ok:
+        st.error(f"**{summary.headline}.** {summary.why}")
+        return
+    lines = "\n".join(f"- {md_text(line)}" for line in summary.lines())
+    src = summary.quality_source
+    if src.startswith(("https://", "http://")):
+        lines += f"\n- Quality source: [{md_text(src, link_text=True)}]({src})"
+    st.success(f"**Best for this workload: {md_text(summary.headline.removeprefix('Use '))}**\n\n{lines}")
