@@ -14,15 +14,18 @@ metric             STATIC batch (llama-bench, bench latency)    CONCURRENT / MAX
 =================  ===========================================  ==============================================
 decode_tok_s       ``decode_tok_s`` (per_seq: per sequence)     the same, at the concurrency
 prefill_tok_s      ``prefill_tok_s``                            the same
-ttft_ms            ``ttft_ms`` (prefill of the whole batch)     one request's prefill (``ttft_ms`` at batch 1)
+ttft_ms            ``ttft_ms`` (prefill of the whole batch)     the mean wait of a burst of ``batch`` requests:
+                                                                (batch + 1) / (2 batch) x ``ttft_ms``
 tpot_ms, itl_ms    ``tpot_ms`` (one decode step)                ``tpot_ms`` at the concurrency
 output_tok_s       ``output_tok_s`` (batch x out / e2e)         ``output_tok_s_inflight`` (steady state)
 total_tok_s        the same x (in + out) / out                  the same x (in + out) / out
-e2e_ms             ``e2e_s`` (prefill + out x decode step)      one request's prefill + out x decode step
+e2e_ms             ``e2e_s`` (prefill + out x decode step)      that TTFT + out x decode step at the concurrency
 memory_gb          ``memory.total_gb`` (per_gpu: per GPU)       the same
 =================  ===========================================  ==============================================
 
-``scope = per_gpu`` divides the all-GPU quantity by ``gpus``. MAX_LOAD rows are estimated at the largest batch
+A closed-loop benchmark at concurrency N (``vllm bench serve --max-concurrency``, GenAI-Perf, a burst of N
+requests) starts N requests together; their prompts are prefilled in turn, so the k-th waits k/N of the
+batch's prefill. ``scope = per_gpu`` divides the all-GPU quantity by ``gpus``. MAX_LOAD rows are estimated at the largest batch
 the memory estimate fits, capped at the engine's default scheduler limit (``max_batch_default`` in its engine
 file). Not comparable, with the reason in ``Comparison.note``: quality scores (the quality model judges those),
 open-loop request rates, a concurrency that is not given, a length the metric needs that the file does not give,
@@ -155,7 +158,7 @@ def expectation(m: Measurement) -> Expectation:
     return Expectation(w, quantity, phase, max_load=m.load is Load.MAX_LOAD)
 
 
-def quantity_value(est: Estimate, ex: Expectation, *, single_prefill_s: float | None = None) -> float | None:
+def quantity_value(est: Estimate, ex: Expectation) -> float | None:
     """The estimate of ``ex.quantity`` (see the module docstring)."""
     s, w = est.speed, est.workload
     q = ex.quantity
@@ -166,7 +169,7 @@ def quantity_value(est: Estimate, ex: Expectation, *, single_prefill_s: float | 
     if q == "ttft_ms":
         return s.ttft_ms
     if q == "ttft_ms_serving":
-        return single_prefill_s * 1e3 if single_prefill_s else None
+        return s.ttft_ms * (w.batch + 1) / (2 * w.batch) if s.ttft_ms else None
     if q == "output_tok_s":
         return s.output_tok_s
     if q == "output_tok_s_serving":
@@ -179,9 +182,9 @@ def quantity_value(est: Estimate, ex: Expectation, *, single_prefill_s: float | 
     if q == "e2e_ms":
         return s.e2e_s * 1e3 if s.e2e_s else None
     if q == "e2e_ms_serving":
-        if single_prefill_s is None or s.tpot_ms is None:
+        if s.ttft_ms is None or s.tpot_ms is None:
             return None
-        return single_prefill_s * 1e3 + w.output_len * s.tpot_ms
+        return s.ttft_ms * (w.batch + 1) / (2 * w.batch) + w.output_len * s.tpot_ms
     raise ValueError(f"unknown estimator quantity {q!r}")
 
 
@@ -302,10 +305,7 @@ def evaluate(p: Prepared, ctx: Context | None = None) -> Comparison:
                 p.model, p.fmt, est.workload, p.hardware, est.support, ctx, p.engine, p.backend, p.calibration
             )
             est = replace(est, speed=speed)
-        single = None
-        if ex.quantity in ("ttft_ms_serving", "e2e_ms_serving"):
-            single = _single_prefill_s(p, est, ctx)
-        value = quantity_value(est, ex, single_prefill_s=single)
+        value = quantity_value(est, ex)
     except (ValueError, ArithmeticError) as exc:
         return Comparison(m, None, note=f"no estimate: {exc}", hardware=p.hardware.name)
     if value is not None and m.scope is Scope.PER_GPU:
@@ -315,17 +315,6 @@ def evaluate(p: Prepared, ctx: Context | None = None) -> Comparison:
         why = "; ".join(est.speed.notes) or "the estimator has no figure for this quantity"
         return Comparison(m, None, phase, est.workload, f"no estimate: {why}", est.speed.basis, p.hardware.name)
     return Comparison(m, float(value), phase, est.workload, p.note, est.speed.basis, p.hardware.name)
-
-
-def _single_prefill_s(p: Prepared, est: Estimate, ctx: Context | None) -> float | None:
-    """One request's prefill at the same prompt length (batch 1): the TTFT a request sees on a running server."""
-    from advisor.context import default_context
-    from advisor.estimate import speed_for
-
-    c = ctx or default_context()
-    w = replace(est.workload, batch=1, output_len=1)
-    s = speed_for(p.model, p.fmt, w, p.hardware, est.support, c, p.engine, p.backend, p.calibration)
-    return s.ttft_ms / 1e3 if s.ttft_ms else None
 
 
 def compare(

@@ -26,6 +26,8 @@ The physics, each with its reason:
   and format group, so low-bit k-quants (whose dequantization costs more per byte), Apple chips, CPUs and each
   engine get the efficiency their measurements show. KV reads are charged the same way for every engine
   (``kv_bw_rel``): the estimate does not depend on which engines a format lists, or in what order.
+* **MLA** (DeepSeek): decode attention runs on the compressed latent (each head reads ``kv_lora_rank +
+  qk_rope_head_dim`` wide keys and ``kv_lora_rank`` wide values), so its FLOPs grow with the head count.
 * **tensor parallelism**: two ring all-reduces per layer over the interconnect (link_eff, latency).
 
 Every parameter comes with the evidence it was fitted on (rows, sources); ``SpeedEstimate.evidence`` names the
@@ -163,6 +165,11 @@ def lookup_keys(
     }
 
 
+def model_type(model: ModelSpec) -> str:
+    """The ``mtype`` selector key: ``moe`` (routed experts, whose grouped GEMMs reach other efficiencies) or ``dense``."""
+    return "moe" if model.n_experts else "dense"
+
+
 def _fill(m_rows: float, half: float) -> float:
     """Fraction of the large-shape GEMM efficiency reached with ``m_rows`` rows per pass."""
     m = max(m_rows, 1.0)
@@ -195,6 +202,7 @@ def estimate_speed(
     math_lin = compute_format(hardware, fmt, level, kernel)
     math_attn = sixteen_bit(hardware)
     keys = lookup_keys(params, hardware, fmt, engine, backend)
+    keys["mtype"] = model_type(model)
     used: dict[str, Lookup] = {}
 
     def p(name: str, **extra: str) -> float:
@@ -262,7 +270,11 @@ def estimate_speed(
         notes.append("generic dequantizing kernel: above batch 1 each decode step writes and re-reads 16-bit weights")
     dec_kv = B * kv_bytes_per_token(model, kv_b, int(ctx_len)) * ctx_len
     dec_lin_flops = 2.0 * active_linear * B
-    dec_attn_flops = 4.0 * model.n_layers * q_dim * ctx_len * B
+    if model.kv_lora_rank:  # MLA decode attends in the latent space: every head reads kv_lora + rope wide keys
+        per_head = 2.0 * model.kv_lora_rank + (model.qk_rope_head_dim or 0)
+        dec_attn_flops = 2.0 * model.n_layers * model.n_heads * per_head * ctx_len * B
+    else:
+        dec_attn_flops = 4.0 * model.n_layers * q_dim * ctx_len * B
     t_dec_mem = (dec_weight / bw_eff + dec_kv / kv_eff) / (n * bw * 1e9) if bw else None
     t_dec_cmp = None
     if peak_lin:

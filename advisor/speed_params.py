@@ -13,7 +13,8 @@ evidence supports it ("llama.cpp, CUDA, consumer NVIDIA, low-bit k-quants")::
 
 Selector keys (``KEYS``): ``engine`` (engine id), ``backend`` (cuda, rocm, metal, vulkan, cpu, ...), ``hw`` (hardware
 group, ``[hardware_groups]`` maps architecture ids to groups), ``arch`` (architecture id), ``fgroup`` (format group,
-``[format_groups]``), ``fmt`` (format id), ``math`` (the dtype the matrix math runs in). Every parameter must have a
+``[format_groups]``), ``fmt`` (format id), ``math`` (the dtype the matrix math runs in), ``mtype`` (``moe`` or
+``dense``). Every parameter must have a
 default entry (an empty selector). Specificity is the sum of the selector keys' weights (``WEIGHTS``: an
 architecture or a format id is finer than its group, so it counts 1.5); among equally specific matches the earlier
 entry in the file wins, so the order is deterministic.
@@ -29,8 +30,8 @@ from typing import Any
 
 PARAMS_FILE = Path(__file__).resolve().parent / "data" / "speed_params.toml"
 SCHEMA_VERSION = 1
-KEYS = ("engine", "backend", "hw", "arch", "fgroup", "fmt", "math")
-WEIGHTS = {"engine": 1.0, "backend": 1.0, "hw": 1.0, "arch": 1.5, "fgroup": 1.0, "fmt": 1.5, "math": 1.0}
+KEYS = ("engine", "backend", "hw", "arch", "fgroup", "fmt", "math", "mtype")
+WEIGHTS = {"engine": 1.0, "backend": 1.0, "hw": 1.0, "arch": 1.5, "fgroup": 1.0, "fmt": 1.5, "math": 1.0, "mtype": 1.0}
 
 #: The parameters the speed model reads (name -> what it is); a file must define a default for each.
 PARAMETERS: dict[str, str] = {

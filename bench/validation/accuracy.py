@@ -47,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
             m, c = s.measurement, s.comparison
             est = "-" if c.predicted is None else f"{c.predicted:,.1f}"
             err = "-" if c.error_pct is None else f"{c.error_pct:+.0f}%"
-            print(f"| {m.label} | {m.row} | {s.category or '-'} | {m.describe()} {m.metric.value} | {m.value:,.1f} | "
-                  f"{est} | {err} | {c.note} |")
+            print(
+                f"| {m.label} | {m.row} | {s.category or '-'} | {m.describe()} {m.metric.value} | {m.value:,.1f} | "
+                f"{est} | {err} | {c.note} |"
+            )
     return 0
 
 

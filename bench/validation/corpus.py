@@ -17,7 +17,34 @@ from pathlib import Path
 from advisor.measurement import Load, Measurement, Metric, Scope, Statistic
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
-COLUMNS = ["hardware_sku", "hardware_raw", "model_id", "model_raw", "format_id", "format_raw", "engine", "backend", "engine_version", "gpus", "batch", "load", "input_len", "output_len", "context_depth", "kv_format", "model_size_gib", "model_params_b", "metric", "statistic", "scope", "value", "source_url", "source_locator", "checked", "notes"]
+COLUMNS = [
+    "hardware_sku",
+    "hardware_raw",
+    "model_id",
+    "model_raw",
+    "format_id",
+    "format_raw",
+    "engine",
+    "backend",
+    "engine_version",
+    "gpus",
+    "batch",
+    "load",
+    "input_len",
+    "output_len",
+    "context_depth",
+    "kv_format",
+    "model_size_gib",
+    "model_params_b",
+    "metric",
+    "statistic",
+    "scope",
+    "value",
+    "source_url",
+    "source_locator",
+    "checked",
+    "notes",
+]
 REQUIRED = ("metric", "value", "source_url")
 
 

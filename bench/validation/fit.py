@@ -10,13 +10,15 @@ for every combination of keys seen in at least ``MIN_ROWS`` relevant rows from a
 sources; its value is the one-dimensional minimizer of the weighted mean |ln(predicted / measured)| over the
 rows that entry decides (rows of a more specific entry are not its own), shrunk toward its parent's value in
 proportion to how few rows it has (``SHRINK_ROWS``). Rows are weighted 1/sqrt(rows of their source in the
-set) so one large source cannot outvote many small ones. Two passes of coordinate descent.
+set) so one large source cannot outvote many small ones. One pass of coordinate descent, general to specific (each fold of the cross-validation is refitted the same way).
 
-Validation (``--cv``): for each source *group* (sources sharing an author, lab or method, from
-``corpus/sources.toml``) refit on the others and score the held-out group; the same for each hardware group.
+Validation (``--cv``): for each source refit on the others and score the held-out source (leave-one-source-out);
+the same for each source *group* (sources sharing an author, lab or method, from ``corpus/sources.toml``: all
+TensorRT-LLM perf-overview versions are one group) and for each hardware group. Sources, groups or hardware groups
+with fewer than ``MIN_FOLD_ROWS`` comparable rows are held out together (``folds_of``).
 The error bands written to the file are the 80th percentile of the held-out |ln error| per hardware group x
-engine x format group (falling back to coarser groups with fewer than ``BAND_MIN_ROWS`` rows), and their
-coverage is measured with bands built without the source being scored.
+engine x format group (falling back to coarser groups with fewer than ``BAND_MIN_ROWS`` rows) over the
+leave-one-source-out residuals, and their coverage is measured with bands built without the source being scored.
 
 Every row goes through ``advisor.comparison.prepare`` / ``evaluate``: the same rule the Benchmarks page and
 calibration use, so the fitted numbers are the ones the app shows.
@@ -41,7 +43,7 @@ if str(ROOT) not in sys.path:
 from advisor.comparison import Comparison, Prepared, evaluate, prepare  # noqa: E402
 from advisor.context import Context, default_context  # noqa: E402
 from advisor.measurement import Measurement  # noqa: E402
-from advisor.speed import compute_format, default_backend, lookup_keys, route_for  # noqa: E402
+from advisor.speed import compute_format, default_backend, lookup_keys, model_type, route_for  # noqa: E402
 from advisor.speed_params import PARAMS_FILE, Entry, Selector, SpeedParams  # noqa: E402
 from bench.validation.corpus import Source, load_corpus  # noqa: E402
 from bench.validation.harness import CATEGORIES, NAIVE_EFFICIENCY, category  # noqa: E402
@@ -51,8 +53,9 @@ MIN_ROWS = 12  # relevant rows a selector needs before it gets its own entry
 MIN_SOURCES = 1
 SHRINK_ROWS = 10.0  # a fitted entry with n rows keeps n / (n + SHRINK_ROWS) of its own log-value
 BAND_MIN_ROWS = 15
+MIN_FOLD_ROWS = 30  # smaller sources (groups) are held out together
 BAND_QUANTILE = 0.8
-PASSES = 2
+PASSES = 1
 
 DECODE = ("batch-1 decode", "batched throughput")
 PREFILL = ("prefill", "ttft", "batched throughput")
@@ -99,7 +102,13 @@ PLAN: tuple[Knob, ...] = (
         extra=("math",),
     ),
     Knob("attn_eff", PREFILL, 0.05, 1.0, ((),)),
-    Knob("serve_eff", SERVE, 0.1, 2.0, ((), ("engine",), ("engine", "hw"), ("engine", "hw", "fgroup"))),
+    Knob(
+        "serve_eff",
+        SERVE,
+        0.1,
+        2.0,
+        ((), ("engine",), ("engine", "hw"), ("engine", "hw", "fgroup"), ("engine", "hw", "mtype")),
+    ),
     Knob("decode_compute_eff", SERVE, 0.05, 1.0, ((), ("engine",))),
 )
 
@@ -128,6 +137,7 @@ def _keys(p: Prepared, params: SpeedParams) -> dict[str, str]:
     engine = p.engine or (route.engine if route else None)
     kernel = (route.kernel if route else "").lower()
     keys = lookup_keys(params, p.hardware, p.fmt, engine, p.backend or default_backend(p.hardware))
+    keys["mtype"] = model_type(p.model)
     keys["math"] = compute_format(p.hardware, p.fmt, est.support.level, kernel)
     return {k: v for k, v in keys.items() if v}
 
@@ -136,6 +146,9 @@ def prepare_rows(measurements: list[Measurement], sources: dict[str, Source], ct
     rows, skipped = [], 0
     for m in measurements:
         cat = category(m)
+        if m.model_id is None:  # the fit needs the model's real shape (a parameter count alone is a dense guess)
+            skipped += 1
+            continue
         p = prepare(m, ctx)
         if cat is None or isinstance(p, Comparison):
             skipped += 1
@@ -169,7 +182,7 @@ def _selector(level: tuple[str, ...], keys: dict[str, str]) -> tuple | None:
 
 
 def _owner(params: SpeedParams, name: str, row: Row, extra: tuple[str, ...]) -> tuple:
-    look = {k: v for k, v in row.keys.items() if k in ("engine", "backend", "hw", "arch", "fgroup", "fmt")}
+    look = {k: v for k, v in row.keys.items() if k in ("engine", "backend", "hw", "arch", "fgroup", "fmt", "mtype")}
     for k in extra:
         look[k] = row.keys.get(k)
     e = params.lookup(name, **look).entry
@@ -204,15 +217,15 @@ def _minimize(f, lo: float, hi: float, log_scale: bool, start: float) -> float:
     t = (lambda x: math.log(x)) if log_scale else (lambda x: x)
     inv = (lambda y: math.exp(y)) if log_scale else (lambda y: y)
     a, b = t(lo), t(hi)
-    grid = [a + (b - a) * i / 8 for i in range(9)] + [t(min(max(start, lo), hi))]
+    grid = [a + (b - a) * i / 6 for i in range(7)] + [t(min(max(start, lo), hi))]
     vals = [(f(inv(y)), y) for y in grid]
     best_v, best_y = min(vals)
-    step = (b - a) / 8
+    step = (b - a) / 6
     a, b = max(t(lo), best_y - step), min(t(hi), best_y + step)
     g = (math.sqrt(5) - 1) / 2
     c, d = b - g * (b - a), a + g * (b - a)
     fc, fd = f(inv(c)), f(inv(d))
-    for _ in range(9):
+    for _ in range(7):
         if fc < fd:
             b, d, fd = d, c, fc
             c = b - g * (b - a)
@@ -347,7 +360,9 @@ def band_for(table: dict[tuple, tuple[float, int]], keys: dict[str, str]) -> flo
     return math.log(1.5)
 
 
-def summary(scored: list[Scored], rows: list[Row], bands: dict[str, dict] | None = None) -> list[dict]:
+def summary(
+    scored: list[Scored], rows: list[Row], bands: dict[str, dict] | None = None, by: str = "source"
+) -> list[dict]:
     """Per category: rows, median/p90 APE, share >1.5x off, band coverage, and the bandwidth rule on the same rows."""
     out = []
     for cat in CATEGORIES:
@@ -356,7 +371,7 @@ def summary(scored: list[Scored], rows: list[Row], bands: dict[str, dict] | None
         off = [x for x in s if abs(x.log_err) > math.log(1.5)]
         cov = None
         if bands is not None and s:
-            cov = sum(1 for x in s if abs(x.log_err) <= band_for(bands[x.row.group], x.row.keys)) / len(s)
+            cov = sum(1 for x in s if abs(x.log_err) <= band_for(bands[getattr(x.row, by)], x.row.keys)) / len(s)
         nv = [(naive(x.row), x.measured) for x in s]
         nv = [(a, b) for a, b in nv if a]
         napes = [abs(a - b) / b * 100 for a, b in nv]
@@ -403,27 +418,53 @@ def markdown(rows: list[dict], title: str) -> str:
 _FORK: dict = {}  # rows and context handed to forked fold workers (prepared once in the parent)
 
 
-def _fold(args: tuple[str, str]) -> list[tuple[int, float]]:
+def folds_of(rows: list[Row], key: str) -> list[tuple[str, ...]]:
+    """The held-out sets: each value of ``key`` with at least ``MIN_FOLD_ROWS`` rows is its own fold; smaller ones
+    are held out together (in name order) until a fold has that many rows. Holding several sources out at once is
+    stricter than one at a time, never easier, and it keeps the number of refits small."""
+    counts = defaultdict(int)
+    for r in rows:
+        counts[getattr(r, key)] += 1
+    folds, pool, pooled = [], [], 0
+    for value in sorted(counts):
+        if counts[value] >= MIN_FOLD_ROWS:
+            folds.append((value,))
+            continue
+        pool.append(value)
+        pooled += counts[value]
+        if pooled >= MIN_FOLD_ROWS:
+            folds.append(tuple(pool))
+            pool, pooled = [], 0
+    if pool:
+        folds.append(tuple(pool))
+    return folds
+
+
+def _fold(args: tuple[str, tuple[str, ...]]) -> list[tuple[int, float]]:
     key, fold = args
     rows, base = _FORK["rows"], _FORK["base"]
     t0 = time.perf_counter()
-    fitted = fit([r for r in rows if getattr(r, key) != fold], base)
+    fitted = fit([r for r in rows if getattr(r, key) not in fold], base)
     ctx = base.replace(speed=fitted.params)
     out = []
     for i, r in enumerate(rows):
-        if getattr(r, key) == fold:
+        if getattr(r, key) in fold:
             c = evaluate(r.prepared, ctx)
             if c.predicted is not None and c.predicted > 0:
                 out.append((i, c.predicted))
-    print(f"  {key}={fold}: {len(out)} held-out rows, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    print(
+        f"  {key}={'+'.join(fold)}: {len(out)} held-out rows, {time.perf_counter() - t0:.0f} s",
+        file=sys.stderr,
+        flush=True,
+    )
     return out
 
 
 def cross_validate(rows: list[Row], base: Context, key: str, workers: int = 2) -> list[Scored]:
-    """Held-out predictions: for each value of ``key`` (``group`` or ``hw_group``) refit without it."""
+    """Held-out predictions: for each fold of ``key`` (``source``, ``group`` or ``hw_group``) refit without it."""
     import multiprocessing as mp
 
-    folds = sorted({getattr(r, key) for r in rows})
+    folds = folds_of(rows, key)
     _FORK.update(rows=rows, base=base)
     with mp.get_context("fork").Pool(workers) as pool:
         results = pool.map(_fold, [(key, f) for f in folds], chunksize=1)
@@ -505,10 +546,13 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown(summary(score(rows, fitted_ctx), rows), "Fitted on all rows, scored in-sample") + "\n")
     bands = None
     if args.cv:
-        loso = cross_validate(rows, base, "group", args.workers)
-        # bands for scoring a group are built from the other groups' held-out residuals only
-        per_group = {g: band_table([s for s in loso if s.row.group != g]) for g in {r.group for r in rows}}
-        print(markdown(summary(loso, rows, per_group), "Leave-one-source-group-out (held-out)") + "\n")
+        loso = cross_validate(rows, base, "source", args.workers)
+        # the band a row is scored with is built from the held-out residuals of the other sources only
+        per_source = {g: band_table([s for s in loso if s.row.source != g]) for g in {r.source for r in rows}}
+        print(markdown(summary(loso, rows, per_source, "source"), "Leave-one-source-out (held-out)") + "\n")
+        logo = cross_validate(rows, base, "group", args.workers)
+        per_group = {g: band_table([s for s in logo if s.row.group != g]) for g in {r.group for r in rows}}
+        print(markdown(summary(logo, rows, per_group, "group"), "Leave-one-source-group-out (held-out)") + "\n")
         lohwo = cross_validate(rows, base, "hw_group", args.workers)
         print(markdown(summary(lohwo, rows), "Leave-one-hardware-group-out (held-out)") + "\n")
         bands = band_table(loso)

@@ -71,7 +71,9 @@ def naive_value(m: Measurement, ctx: Context) -> float | None:
         return None
     if not target.bandwidth_gbps:
         return None
-    rate = NAIVE_EFFICIENCY * target.bandwidth_gbps * 1e9 * m.gpus / (model.active_params_b * 1e9 * fmt.bytes_per_weight)
+    rate = (
+        NAIVE_EFFICIENCY * target.bandwidth_gbps * 1e9 * m.gpus / (model.active_params_b * 1e9 * fmt.bytes_per_weight)
+    )
     return 1e3 / rate if m.metric.is_time else rate
 
 
