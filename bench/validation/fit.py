@@ -486,8 +486,8 @@ def write_params(
 ) -> None:
     """Replace the parameter tables of ``path`` with the fitted ones (priors kept where nothing was fitted)."""
     text = path.read_text()
-    head = text[: text.index("[fitted]")]
-    rest = text[text.index("[kernels]") : text.index("# ------")]
+    head = text[: text.index("\n[fitted]") + 1]
+    rest = text[text.index("\n[kernels]") + 1 : text.index("\n# ------") + 1]
     params = result.params
     band_entries = [
         Entry(dict(sel), round(v, 4), n, (), "80th percentile of held-out |ln error|")
@@ -501,7 +501,7 @@ def write_params(
         f"date = {dt.date.today().isoformat()}",
         f"rows = {n_rows}",
         f"sources = {n_sources}",
-        'status = "fitted on the evidence corpus; bands from leave-one-source-group-out residuals"',
+        'status = "fitted on the evidence corpus; bands from leave-one-source-out residuals"',
         "",
         rest,
         "# ---------------------------------------------------------------------------------------- parameters",

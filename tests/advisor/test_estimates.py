@@ -184,7 +184,8 @@ def test_long_prompt_attention_runs_at_16_bit(hopper, engines, llama70):
     short = prefill("fp8_w8a8", 2048).prefill_tok_s / prefill("bf16", 2048).prefill_tok_s
     long = prefill("fp8_w8a8", 131072).prefill_tok_s / prefill("bf16", 131072).prefill_tok_s
     assert short > 1.3
-    assert long < 1 + (short - 1) / 2  # most of the gain is gone when attention FLOPs dominate
+    # if attention ran at the FP8 rate the two gains would be equal; at 128k attention is about half the FLOPs
+    assert long < 0.8 * short
 
 
 def test_calibration_and_measured_basis(hopper, llama70):
