@@ -33,6 +33,40 @@ Value = tuple[Metric, Any, Statistic]
 _SIXTEEN_BIT_KV = frozenset({"", "auto", "none", "bf16", "fp16", "bfloat16", "float16", "half"})
 
 
+#: The summary block vLLM's ``benchmark_serving`` / ``vllm bench serve`` and SGLang's ``bench_serving`` (derived from
+#: it) print: a banner, ``label: value`` lines, a closing ``====`` rule.
+RESULT_BANNER = re.compile(r"=+\s*Serving Benchmark Result\s*=+")
+RESULT_LINE = re.compile(r"^\s*([^:]+?)\s*:\s*(\S.*?)\s*$")
+RESULT_RULE = re.compile(r"\s*=+\s*")
+
+
+class ResultBlocks:
+    """Reads the summary blocks of a serving-benchmark console log line by line: ``feed`` returns True when the
+    line belonged to a block (a banner opens a record seeded with the arguments seen so far, ``label: value``
+    lines mapped by ``keys`` fill it, a rule closes it), so the caller handles only its own command lines."""
+
+    def __init__(self, out, keys: dict[str, str]) -> None:
+        self.out, self.keys = out, keys
+        self.current: dict[str, Any] | None = None
+
+    def feed(self, lineno: int, line: str, args: dict[str, str]) -> bool:
+        from measurements.records import RawRecord
+
+        if RESULT_BANNER.search(line):
+            self.current = {f"args.{k}": v for k, v in args.items()}
+            self.out.records.append(RawRecord(lineno, self.current))
+            return True
+        if self.current is None:
+            return False
+        if RESULT_RULE.fullmatch(line):
+            self.current = None
+            return True
+        m = RESULT_LINE.match(line)
+        if m and (key := self.keys.get(m.group(1).strip().lower())):
+            self.current[key] = m.group(2)
+        return True
+
+
 def number(value: Any) -> float | None:
     """A finite float from a JSON number or numeric text (``"1,146.31"`` as GenAI-Perf writes it); else None."""
     if value is None or isinstance(value, bool):

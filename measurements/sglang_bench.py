@@ -23,15 +23,13 @@ from advisor.measurement import Measurement, Metric, Statistic
 from measurements.fields import FieldError
 from measurements.records import ParsedFile, RawRecord, UnreadableFile
 from measurements.rowbuild import ImportContext
-from measurements.serving import build, identity, load_of, number
+from measurements.serving import RESULT_BANNER, ResultBlocks, build, identity, load_of, number
 from measurements.tabular import load_json, read_jsonl
 from safeio.limits import text_lines
 
 FORMATS = ("sglang_serve_console", "sglang_serve_jsonl")
 DESCRIPTION = "SGLang bench_serving console summary or --output-file JSONL"
 
-_BANNER = re.compile(r"=+\s*Serving Benchmark Result\s*=+")
-_LINE = re.compile(r"^\s*([^:]+?)\s*:\s*(\S.*?)\s*$")
 _SGLANG_MARKS = re.compile(
     r"^\s*Backend:\s|Total generated tokens \(retokenized\)|Mean E2E Latency \(ms\)|sglang\.bench_serving", re.M
 )
@@ -109,7 +107,7 @@ _BACKEND_ENGINE = {
 
 def looks_like_sglang_console(text: str) -> bool:
     """The serving banner plus a line only SGLang's bench_serving prints."""
-    return bool(_BANNER.search(text)) and bool(_SGLANG_MARKS.search(text))
+    return bool(RESULT_BANNER.search(text)) and bool(_SGLANG_MARKS.search(text))
 
 
 def looks_like_sglang_json(obj: Any) -> bool:
@@ -156,28 +154,15 @@ def parse_console(text: str) -> ParsedFile:
     above a block, when present, gives its model and arguments."""
     out = ParsedFile("sglang_serve_console")
     args: dict[str, str] = {}
-    current: dict[str, Any] | None = None
+    blocks = ResultBlocks(out, _CONSOLE_KEYS)
     for lineno, line in text_lines(text, what="the SGLang console output"):
         if "Namespace(" in line:
             args = {k: v.strip("'") for k, v in _NAMESPACE_ARGS.findall(line)}
             continue
         cmd = _CMD_MODEL.search(line)
-        if cmd and current is None:
+        if cmd and blocks.current is None:
             args["model"] = cmd.group(1).strip("'\"")
-        if _BANNER.search(line):
-            current = {f"args.{k}": v for k, v in args.items()}
-            out.records.append(RawRecord(lineno, current))
-            continue
-        if current is None:
-            continue
-        if re.fullmatch(r"\s*=+\s*", line):
-            current = None
-            continue
-        m = _LINE.match(line)
-        if m:
-            key = _CONSOLE_KEYS.get(m.group(1).strip().lower())
-            if key:
-                current[key] = m.group(2)
+        blocks.feed(lineno, line, args)
     if not out.records:
         raise UnreadableFile("no 'Serving Benchmark Result' block in the SGLang console output")
     return out

@@ -26,6 +26,7 @@ from measurements.rowbuild import (
     set_hardware,
     set_model,
 )
+from measurements.serving import ResultBlocks
 from measurements.tabular import load_json, read_json_objects, read_jsonl
 from safeio.limits import text_lines
 
@@ -103,8 +104,6 @@ _CONSOLE_KEYS = {
     "traffic request rate": "request_rate",
     "request rate": "request_rate",
 }
-_BANNER = re.compile(r"=+\s*Serving Benchmark Result\s*=+")
-_LINE = re.compile(r"^\s*([^:]+?)\s*:\s*(\S.*?)\s*$")
 _NAMESPACE_ARGS = re.compile(
     r"\b(model|tokenizer|backend|max_concurrency|request_rate|random_input_len|random_output_len)=('[^']*'|[^,)\s]+)"
 )
@@ -132,7 +131,7 @@ def parse_console(text: str) -> ParsedFile:
     line printed before it, when present, gives the model and concurrency."""
     out = ParsedFile("vllm_serve_console")
     namespace: dict[str, str] = {}
-    current: dict[str, Any] | None = None
+    blocks = ResultBlocks(out, _CONSOLE_KEYS)
     pending = ""  # a command line continued with a trailing backslash
     for lineno, line in text_lines(text, what="the vLLM console output"):  # bounded (safeio.limits)
         if line.rstrip().endswith("\\") and len(pending) < 65536:
@@ -143,20 +142,7 @@ def parse_console(text: str) -> ParsedFile:
         if "Namespace(" in line:
             namespace = {k: v.strip("'") for k, v in _NAMESPACE_ARGS.findall(line)}
             continue
-        if _BANNER.search(line):
-            current = {f"args.{k}": v for k, v in namespace.items()}
-            out.records.append(RawRecord(lineno, current))
-            continue
-        if current is None:
-            continue
-        if re.fullmatch(r"\s*=+\s*", line):
-            current = None
-            continue
-        m = _LINE.match(line)
-        if m:
-            key = _CONSOLE_KEYS.get(m.group(1).strip().lower())
-            if key:
-                current[key] = m.group(2)
+        blocks.feed(lineno, line, namespace)
     for rec in out.records:
         f = rec.fields
         if "model_id" not in f and f.get("args.model"):
