@@ -6,11 +6,12 @@
 
 What is fitted (``PLAN``): each parameter of ``advisor/data/speed_params.toml`` at a few levels of its selector,
 general to specific (``hw`` -> ``engine, hw`` -> ``engine, backend, hw`` -> ``+ fgroup``). A level gets an entry
-for every combination of keys seen in at least ``MIN_ROWS`` relevant rows from at least ``MIN_SOURCES``
-sources; its value is the one-dimensional minimizer of the weighted mean |ln(predicted / measured)| over the
+for every combination of keys seen in at least ``MIN_ROWS`` relevant rows; its value is the one-dimensional
+minimizer of the weighted mean |ln(predicted / measured)| over the
 rows that entry decides (rows of a more specific entry are not its own), shrunk toward its parent's value in
 proportion to how few rows it has (``SHRINK_ROWS``). Rows are weighted 1/sqrt(rows of their source in the
-set) so one large source cannot outvote many small ones. One pass of coordinate descent, general to specific (each fold of the cross-validation is refitted the same way).
+set) so one large source cannot outvote many small ones. One pass of coordinate descent, general to specific
+(each fold of the cross-validation is refitted the same way).
 
 Validation (``--cv``): for each source refit on the others and score the held-out source (leave-one-source-out);
 the same for each source *group* (sources sharing an author, lab or method, from ``corpus/sources.toml``: all
@@ -33,7 +34,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +51,6 @@ from bench.validation.harness import CATEGORIES, NAIVE_EFFICIENCY, category  # n
 
 COMMAND = "python bench/validation/fit.py --cv"
 MIN_ROWS = 12  # relevant rows a selector needs before it gets its own entry
-MIN_SOURCES = 1
 SHRINK_ROWS = 10.0  # a fitted entry with n rows keeps n / (n + SHRINK_ROWS) of its own log-value
 BAND_MIN_ROWS = 15
 MIN_FOLD_ROWS = 30  # smaller sources (groups) are held out together
@@ -127,8 +127,6 @@ class Row:
 @dataclass
 class Fit:
     params: SpeedParams
-    rows: dict[tuple[str, tuple], int] = field(default_factory=dict)  # (param, selector) -> rows it decides
-    sources: dict[tuple[str, tuple], list[str]] = field(default_factory=dict)
 
 
 def _keys(p: Prepared, params: SpeedParams) -> dict[str, str]:
@@ -255,8 +253,7 @@ def fit(rows: list[Row], base: Context, *, verbose: bool = False) -> Fit:
                     if sel is not None:
                         groups[sel].append(r)
                 for sel, members in sorted(groups.items()):
-                    n_src = len({r.source for r in members})
-                    if len(members) < MIN_ROWS or n_src < MIN_SOURCES:
+                    if len(members) < MIN_ROWS:
                         continue
                     params = result.params
                     parent = params.lookup(knob.name, **dict(sel)).value if sel else None
@@ -277,8 +274,6 @@ def fit(rows: list[Row], base: Context, *, verbose: bool = False) -> Fit:
                         x = math.exp(w * math.log(x) + (1 - w) * math.log(max(parent, 1e-9)))
                     srcs = sorted({r.source for r in owned})
                     result.params = _set(params, knob.name, sel, round(x, 4), len(owned), srcs)
-                    result.rows[(knob.name, sel)] = len(owned)
-                    result.sources[(knob.name, sel)] = srcs
                     if verbose:
                         print(f"  {knob.name} {dict(sel) or 'default'}: {x:.4g} ({len(owned)} rows)", flush=True)
     return result

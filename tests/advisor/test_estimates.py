@@ -22,6 +22,13 @@ FORMATS = default_context().formats
 CTX = default_context()
 
 
+def _speed(model, fmt, w, hw, engines):
+    """The speed estimate through the fixture engines' verdict for ``fmt`` on ``hw``."""
+    return estimate_speed(
+        model, get_format(fmt), w, hw, resolve_support(hw, fmt, ctx=Context.build(engines=engines)), ctx=CTX
+    )
+
+
 def test_kv_cache_formula(llama70):
     # 2 x 80 layers x 8 kv heads x 128 head_dim x 2 bytes = 327,680 bytes per token
     assert kv_cache_bytes(llama70, 1280, 64) == pytest.approx(327_680 * 1280 * 64)
@@ -59,22 +66,8 @@ def test_tensor_parallel_and_fit(hopper, llama70):
 
 def test_low_precision_speeds_prefill_more_than_decode(hopper, engines, llama70):
     w = Workload(batch=1, input_len=4096, output_len=256)
-    bf16 = estimate_speed(
-        llama70,
-        get_format("bf16"),
-        w,
-        hopper,
-        resolve_support(hopper, "bf16", ctx=Context.build(engines=engines)),
-        ctx=CTX,
-    )
-    fp8 = estimate_speed(
-        llama70,
-        get_format("fp8_w8a8"),
-        w,
-        hopper,
-        resolve_support(hopper, "fp8_w8a8", ctx=Context.build(engines=engines)),
-        ctx=CTX,
-    )
+    bf16 = _speed(llama70, "bf16", w, hopper, engines)
+    fp8 = _speed(llama70, "fp8_w8a8", w, hopper, engines)
     assert fp8.math_format == "fp8" and bf16.math_format == "bf16"
     assert fp8.prefill_bound == "compute"
     # compute-bound prefill: the linear layers speed up by (2000 x fp8 efficiency) / (1000 x 16-bit efficiency);
@@ -89,53 +82,18 @@ def test_low_precision_speeds_prefill_more_than_decode(hopper, engines, llama70)
 
 def test_weight_only_has_no_compute_gain(hopper, engines, llama70):
     w = Workload(batch=1, input_len=4096, output_len=256)
-    bf16 = estimate_speed(
-        llama70,
-        get_format("bf16"),
-        w,
-        hopper,
-        resolve_support(hopper, "bf16", ctx=Context.build(engines=engines)),
-        ctx=CTX,
-    )
-    awq = estimate_speed(
-        llama70,
-        get_format("int4_awq_w4a16"),
-        w,
-        hopper,
-        resolve_support(hopper, "int4_awq_w4a16", ctx=Context.build(engines=engines)),
-        ctx=CTX,
-    )
+    bf16 = _speed(llama70, "bf16", w, hopper, engines)
+    awq = _speed(llama70, "int4_awq_w4a16", w, hopper, engines)
     assert awq.math_format == "bf16"
     assert awq.prefill_tok_s == pytest.approx(bf16.prefill_tok_s, rel=0.01)  # Marlin: same 16-bit compute
     assert awq.decode_tok_s > 2.5 * bf16.decode_tok_s  # ~3.8x fewer bytes at batch 1, minus per-layer overhead
-    generic = estimate_speed(
-        llama70,
-        get_format("int8_w8a16"),
-        w,
-        hopper,
-        resolve_support(hopper, "int8_w8a16", ctx=Context.build(engines=engines)),
-        ctx=CTX,
-    )
+    generic = _speed(llama70, "int8_w8a16", w, hopper, engines)
     assert generic.efficiency["decode_compute_eff"] == pytest.approx(bf16.efficiency["decode_compute_eff"])
     assert generic.prefill_tok_s == pytest.approx(bf16.prefill_tok_s, rel=0.01)
     # above batch 1 a generic (unfused) kernel writes and re-reads a 16-bit copy: 1 + 2 x 2 bytes vs 2 per weight
     w8 = Workload(batch=8, input_len=32, output_len=32)
-    bf16_8 = estimate_speed(
-        llama70,
-        get_format("bf16"),
-        w8,
-        hopper,
-        resolve_support(hopper, "bf16", ctx=Context.build(engines=engines)),
-        ctx=CTX,
-    )
-    generic_8 = estimate_speed(
-        llama70,
-        get_format("int8_w8a16"),
-        w8,
-        hopper,
-        resolve_support(hopper, "int8_w8a16", ctx=Context.build(engines=engines)),
-        ctx=CTX,
-    )
+    bf16_8 = _speed(llama70, "bf16", w8, hopper, engines)
+    generic_8 = _speed(llama70, "int8_w8a16", w8, hopper, engines)
     assert generic_8.tpot_ms / bf16_8.tpot_ms == pytest.approx(2.5, rel=0.1)
     assert any("re-reads 16-bit weights" in n for n in generic_8.notes)
     assert not any("re-reads 16-bit weights" in n for n in generic.notes)  # batch 1: no materialized copy
