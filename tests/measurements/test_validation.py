@@ -106,23 +106,20 @@ def test_same_file_twice_is_stored_once(db_engine, csv_bytes):
 
 
 def test_valid_rows_are_stored_in_one_transaction(db_engine, csv_bytes, monkeypatch):
-    real = service._row_builder  # the SQLite path builds each row's parameters with it (to_values elsewhere)
+    # The failure comes after the rows went in (the same point on every dialect: SQLite's driver path and the
+    # Core insert elsewhere), so only a rollback can leave the database as it was.
+    real = service._insert_rows
     calls = []
 
-    def failing_builder(*args):
-        build = real(*args)
+    def insert_then_fail(session, rows, *args, **kw):
+        real(session, rows, *args, **kw)
+        calls.append(len(rows))
+        raise RuntimeError("disk full")
 
-        def failing(m):
-            calls.append(m.row)
-            if len(calls) == 2:
-                raise RuntimeError("disk full")
-            return build(m)
-
-        return failing
-
-    monkeypatch.setattr(service, "_row_builder", failing_builder)
+    monkeypatch.setattr(service, "_insert_rows", insert_then_fail)
     with pytest.raises(RuntimeError, match="disk full"):
         import_file(csv_bytes, "a.csv", engine=db_engine)
+    assert calls and calls[0] > 0  # rows were written before the failure
     assert counts(db_engine) == (0, 0)  # the upload row was rolled back with the results
 
 
