@@ -1,11 +1,14 @@
 """A ModelSpec from a Hugging Face ``config.json`` (pure parsing: a dict in, a ModelSpec out).
 
 ``spec_from_hf_config(cfg)`` reads the shape of dense, GQA/MQA, MoE (Mixtral, Qwen-MoE, DeepSeek,
-gpt-oss, Llama 4 interleaved), MLA (DeepSeek ``kv_lora_rank`` / ``qk_rope_head_dim``), sliding-window
-and hybrid attention (Gemma 2/3 layer patterns, gpt-oss ``layer_types``, Qwen3-Next linear-attention
-layers) and multimodal configs (the language model under ``text_config``). ``detect_quantization``
-maps a ``quantization_config`` to a format id of ``advisor/data/formats.toml``; ``gguf_format_from_name``
-does the same for a GGUF file name (``...Q4_K_M.gguf``).
+gpt-oss, Llama 4 interleaved, Gemma 4 with its dense MLP beside the experts), MLA (DeepSeek
+``kv_lora_rank`` / ``qk_rope_head_dim``, the V3.2 indexer), sliding-window and hybrid attention (Gemma
+2/3/4 layer patterns and Gemma 4's wider global layers, gpt-oss ``layer_types``, Llama 4 chunked
+attention), linear-attention layers (Qwen3-Next / Qwen3.5 Gated DeltaNet), Mamba-2 hybrids
+(Nemotron-H ``hybrid_override_pattern``), multi-token-prediction modules and multimodal configs (the
+language model under ``text_config``). ``detect_quantization`` maps a ``quantization_config`` (or a
+ModelOpt ``hf_quant_config.json``) to a format id of ``advisor/data/formats.toml``;
+``gguf_format_from_name`` does the same for a GGUF file name (``...Q4_K_M.gguf``).
 
 No network, no files: the fetch lives in ``modelhub/``.
 """
@@ -31,7 +34,14 @@ _KV_HEADS = ("num_key_value_heads", "num_kv_heads", "n_kv_heads", "multi_query_g
 _VOCAB = ("vocab_size", "padded_vocab_size")
 _INTER = ("intermediate_size", "ffn_hidden_size", "n_inner", "ffn_dim")
 _EXPERTS = ("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts")
-_EXPERTS_PER_TOK = ("num_experts_per_tok", "experts_per_token", "num_experts_per_token", "moe_topk", "top_k")
+_EXPERTS_PER_TOK = (
+    "num_experts_per_tok",
+    "experts_per_token",
+    "num_experts_per_token",
+    "top_k_experts",
+    "moe_topk",
+    "top_k",
+)
 _CONTEXT = ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length")
 
 _DTYPES = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32", "half": "fp16", "float": "fp32"}
@@ -103,20 +113,81 @@ def _attention_layout(cfg: Mapping, n_layers: int) -> _AttentionLayout:
         sliding = max(0, n_layers - _int(cfg.get("max_window_layers"))) or None  # type: ignore[operator]
     elif window:
         sliding = n_layers  # Mistral 7B v0.1 style: every layer slides
+    chunk = _int(cfg.get("attention_chunk_size"))
+    if chunk and not sliding:
+        # Llama 4 (iRoPE): the RoPE layers attend within chunks of attention_chunk_size tokens, so
+        # they never hold more than a chunk; the NoPE layers (every 4th by default) attend globally.
+        no_rope = cfg.get("no_rope_layers")
+        if isinstance(no_rope, list) and len(no_rope) == n_layers:
+            chunked = sum(1 for flag in no_rope if flag)  # 1 = this layer uses RoPE (chunked)
+        else:
+            interval = _int(cfg.get("no_rope_layer_interval")) or 4
+            chunked = n_layers - n_layers // interval
+        return _AttentionLayout(chunk if chunked else None, chunked or None, linear)
     if not window:
         sliding = None
     return _AttentionLayout(window if sliding else None, sliding, linear)
 
 
+#: Nemotron-H ``hybrid_override_pattern``: one character per block, each block one mixer.
+_NEMOTRON_BLOCKS = {"M": "mamba", "*": "attention", "-": "mlp"}
+
+
+@dataclass(frozen=True)
+class _BlockLayout:
+    """Hybrid block stacks where each block is a single mixer (Nemotron-H)."""
+
+    attention: int
+    mamba: int
+    mlp: int
+
+
+def _block_layout(cfg: Mapping, arch: str) -> _BlockLayout | None:
+    pattern = cfg.get("hybrid_override_pattern")
+    kinds: list[str] | None = None
+    if isinstance(pattern, str) and pattern:
+        unknown = sorted(set(pattern) - set(_NEMOTRON_BLOCKS))
+        if unknown:
+            raise ModelConfigError(
+                f"config.json ({arch}): hybrid_override_pattern has block types {unknown} this parser does not "
+                f"count; it reads {', '.join(f'{c!r} ({k})' for c, k in _NEMOTRON_BLOCKS.items())}"
+            )
+        kinds = [_NEMOTRON_BLOCKS[c] for c in pattern]
+    elif isinstance(cfg.get("layers_block_type"), list) and cfg["layers_block_type"]:
+        kinds = [str(k) for k in cfg["layers_block_type"]]
+        unknown = sorted(set(kinds) - set(_NEMOTRON_BLOCKS.values()))
+        if unknown:
+            raise ModelConfigError(
+                f"config.json ({arch}): layers_block_type has block types {unknown} this parser does not count; "
+                f"it reads {', '.join(_NEMOTRON_BLOCKS.values())}"
+            )
+    if kinds is None:
+        return None
+    return _BlockLayout(kinds.count("attention"), kinds.count("mamba"), kinds.count("mlp"))
+
+
 # --------------------------------------------------------------------------------------------- parse
+
+_SHAPE_KEYS = {"num_hidden_layers": _LAYERS, "hidden_size": _HIDDEN, "num_attention_heads": _HEADS}
+_SHAPE_KEYS["vocab_size"] = _VOCAB
 
 
 def missing_shape_fields(cfg: Mapping) -> list[str]:
     """The shape fields a config lacks (each named by the first key this parser accepts)."""
     tc = text_config(cfg)
-    need = {"num_hidden_layers": _LAYERS, "hidden_size": _HIDDEN, "num_attention_heads": _HEADS}
-    need["vocab_size"] = _VOCAB
-    return [name for name, keys in need.items() if _int(_first(tc, keys)) is None]
+    return [name for name, keys in _SHAPE_KEYS.items() if _int(_first(tc, keys)) is None]
+
+
+def _missing_message(arch: str, missing: list[str]) -> str:
+    named = []
+    for name in missing:
+        others = [k for k in _SHAPE_KEYS[name] if k != name]
+        named.append(f"{name} (or {', '.join(others)})" if others else name)
+    return (
+        f"config.json ({arch}): cannot read the model shape, missing {'; '.join(named)} as positive integers "
+        "(in the top level or text_config); give the shape by hand (layers, hidden size, heads, KV heads, "
+        "vocabulary) or a parameter count"
+    )
 
 
 def spec_from_hf_config(
@@ -127,20 +198,20 @@ def spec_from_hf_config(
     hf_repo: str = "",
     source: str = "",
     checked: str = "",
+    quant_config: Mapping | None = None,
 ) -> ModelSpec:
     """The ModelSpec (``custom=True``) of a Hugging Face config.json, parameters counted from the shape.
 
-    Raises ModelConfigError naming every missing field when the shape is incomplete; the caller can
-    then fall back to ``advisor.models.custom_model`` with a manual shape.
+    ``quant_config`` is the repo's ``hf_quant_config.json`` when it has one (NVIDIA ModelOpt
+    checkpoints describe their format there, not in config.json). Raises ModelConfigError naming
+    every missing field when the shape is incomplete; the caller can then fall back to
+    ``advisor.models.custom_model`` with a manual shape.
     """
     tc = text_config(cfg)
     missing = missing_shape_fields(cfg)
     arch = ", ".join(str(a) for a in (cfg.get("architectures") or [])) or str(cfg.get("model_type") or "?")
     if missing:
-        raise ModelConfigError(
-            f"config.json ({arch}): cannot read the model shape, missing {', '.join(missing)}; "
-            "give the shape by hand (layers, hidden size, heads, KV heads, vocabulary) or a parameter count"
-        )
+        raise ModelConfigError(_missing_message(arch, missing))
     n_layers = _int(_first(tc, _LAYERS))
     hidden = _int(_first(tc, _HIDDEN))
     heads = _int(_first(tc, _HEADS))
@@ -148,8 +219,11 @@ def spec_from_hf_config(
     kv_heads = _int(_first(tc, _KV_HEADS))
     if kv_heads is None:
         kv_heads = 1 if tc.get("multi_query") else heads
-    head_dim = _int(tc.get("head_dim")) or _int(tc.get("kv_channels")) or hidden // heads  # type: ignore[operator]
+    head_dim = (
+        _int(tc.get("head_dim")) or _int(tc.get("attention_head_dim")) or _int(tc.get("kv_channels")) or hidden // heads  # type: ignore[operator]
+    )
     inter = _int(_first(tc, _INTER))
+    model_type = str(tc.get("model_type") or tc.get("_outer_model_type") or "")
 
     # MLA (DeepSeek V2/V3, Kimi K2): the cache holds kv_lora_rank + qk_rope_head_dim per layer.
     kv_lora = _int(tc.get("kv_lora_rank"))
@@ -159,20 +233,25 @@ def spec_from_hf_config(
     if kv_lora:
         head_dim = nope_dim or v_dim or head_dim
         kv_heads = heads
+    # DeepSeek-V3.2 sparse attention: a lightning indexer per layer, with its own cached key.
+    index_heads = _int(tc.get("index_n_heads")) if kv_lora else None
+    index_dim = _int(tc.get("index_head_dim")) if index_heads else None
 
     # MoE
     n_experts = _int(_first(tc, _EXPERTS))
     per_tok = _int(_first(tc, _EXPERTS_PER_TOK)) if n_experts else None
     moe_inter = _int(tc.get("moe_intermediate_size")) if n_experts else None
     shared = _int(tc.get("n_shared_experts")) if n_experts else None
+    shared_width = _int(tc.get("shared_expert_intermediate_size")) if n_experts else None
     dense_first = _int(tc.get("first_k_dense_replace")) if n_experts else None
     if n_experts and shared is None:
-        shared_width = _int(tc.get("shared_expert_intermediate_size"))
-        expert_width = moe_inter or inter
-        if shared_width and expert_width and shared_width % expert_width == 0:
-            shared = shared_width // expert_width  # Qwen2-MoE: one wide shared expert = k expert widths
+        if shared_width:
+            shared = 1  # Qwen2-MoE / Qwen3-Next: one always-on expert of its own width
         elif _int(tc.get("num_shared_experts")):
             shared = _int(tc.get("num_shared_experts"))
+    if n_experts and tc.get("enable_moe_block") and inter:
+        # Gemma 4 MoE: every layer runs its dense MLP (intermediate_size) beside the routed experts.
+        shared, shared_width = 1, inter
     if n_experts and _int(tc.get("interleave_moe_layer_step")) and _int(tc.get("intermediate_size_mlp")):
         # Llama 4: every step-th layer is MoE (expert width intermediate_size), the rest dense.
         step = _int(tc.get("interleave_moe_layer_step"))
@@ -189,10 +268,45 @@ def spec_from_hf_config(
     if dense_first == 0:
         dense_first = None
     if n_experts and per_tok is None:
-        raise ModelConfigError(f"config.json ({arch}): MoE with {n_experts} experts but no num_experts_per_tok")
+        raise ModelConfigError(
+            f"config.json ({arch}): MoE with {n_experts} experts but no experts-per-token field "
+            f"(reads {', '.join(_EXPERTS_PER_TOK)})"
+        )
 
     layout = _attention_layout(tc, n_layers)  # type: ignore[arg-type]
-    model_type = str(tc.get("model_type") or tc.get("_outer_model_type") or "")
+    blocks = _block_layout(tc, arch)
+    if blocks and blocks.attention + blocks.mamba + blocks.mlp != n_layers:
+        raise ModelConfigError(
+            f"config.json ({arch}): the block pattern has {blocks.attention + blocks.mamba + blocks.mlp} blocks "
+            f"but num_hidden_layers is {n_layers}; they must agree"
+        )
+
+    # Gated DeltaNet (Qwen3-Next, Qwen3.5): linear-attention layers with their own projection shapes.
+    linear_k_heads = _int(tc.get("linear_num_key_heads")) if layout.linear_attention_layers else None
+    # Qwen3-Next and Qwen3.5 full-attention layers gate their output with a second half of q_proj.
+    output_gate = bool(tc.get("attn_output_gate")) or model_type.startswith("qwen3_next")
+
+    # Gemma 3n / Gemma 4 E2B-E4B: per-layer embedding tables and layers that reuse earlier layers' KV
+    # change both counts by tens of percent; no fixture checks a formula for them yet, so say so.
+    unsupported = [k for k in ("hidden_size_per_layer_input", "num_kv_shared_layers") if _int(tc.get(k))]
+    if unsupported:
+        raise ModelConfigError(
+            f"config.json ({arch}): {', '.join(unsupported)} (per-layer embeddings / KV shared across layers) "
+            "are not counted by this parser yet; give the shape by hand or a parameter count"
+        )
+    # Gemma 4: full-attention layers have their own head width and KV heads, and may take V from K.
+    global_head_dim = _int(tc.get("global_head_dim"))
+    global_kv = _int(tc.get("num_global_key_value_heads")) if global_head_dim else None
+    k_eq_v = bool(tc.get("attention_k_eq_v")) and bool(global_head_dim)
+
+    # Multi-token prediction: DeepSeek stores num_nextn_predict_layers modules with their own
+    # embedding and head copies; Qwen3.5's mtp_num_hidden_layers share them unless told otherwise.
+    mtp = _int(tc.get("num_nextn_predict_layers"))
+    mtp_dedicated = bool(mtp)
+    if not mtp and _int(tc.get("mtp_num_hidden_layers")):
+        mtp = _int(tc.get("mtp_num_hidden_layers"))
+        mtp_dedicated = bool(tc.get("mtp_use_dedicated_embeddings"))
+
     tied = tc.get("tie_word_embeddings")
     if tied is None:
         tied = cfg.get("tie_word_embeddings")
@@ -200,7 +314,7 @@ def spec_from_hf_config(
         tied = model_type.startswith("gemma")  # PretrainedConfig defaults to True; Gemma relies on it
     dtype = str(tc.get("torch_dtype") or tc.get("dtype") or cfg.get("torch_dtype") or "bfloat16")
     native = _DTYPES.get(dtype, "bf16")
-    quant = detect_quantization(cfg.get("quantization_config") or tc.get("quantization_config"))
+    quant = detect_quantization(cfg.get("quantization_config") or tc.get("quantization_config") or quant_config)
     if quant.format_id:
         native = quant.format_id
 
@@ -208,6 +322,11 @@ def spec_from_hf_config(
     notes = [f"parsed from config.json ({arch})"]
     if layout.linear_attention_layers:
         notes.append(f"{layout.linear_attention_layers} linear-attention layers keep no KV cache")
+    if blocks:
+        notes.append(
+            f"{blocks.mamba} Mamba-2, {blocks.attention} attention and {blocks.mlp} MLP blocks; "
+            "only the attention blocks keep a KV cache"
+        )
     if quant.description:
         notes.append(quant.description)
     spec = ModelSpec(
@@ -244,7 +363,36 @@ def spec_from_hf_config(
         hf_repo=hf_repo,
         linear_attention_layers=layout.linear_attention_layers,
         notes="; ".join(notes),
+        attention_layers=blocks.attention if blocks else None,
+        mamba_layers=(blocks.mamba or None) if blocks else None,
+        mlp_layers=blocks.mlp if blocks else None,
+        # Nemotron-H's MLP is up + down with squared ReLU; every other family here is gated.
+        gated_mlp=str(tc.get("mlp_hidden_act") or tc.get("hidden_act") or "") != "relu2",
+        attention_output_gate=output_gate,
+        global_head_dim=global_head_dim,
+        global_kv_heads=global_kv,
+        global_k_eq_v=k_eq_v,
+        shared_expert_intermediate_size=shared_width,
+        linear_key_heads=linear_k_heads,
+        linear_value_heads=_int(tc.get("linear_num_value_heads")) if linear_k_heads else None,
+        linear_key_head_dim=_int(tc.get("linear_key_head_dim")) if linear_k_heads else None,
+        linear_value_head_dim=_int(tc.get("linear_value_head_dim")) if linear_k_heads else None,
+        linear_conv_kernel=_int(tc.get("linear_conv_kernel_dim")) if linear_k_heads else None,
+        ssm_heads=_int(tc.get("mamba_num_heads")) if blocks and blocks.mamba else None,
+        ssm_head_dim=_int(tc.get("mamba_head_dim")) if blocks and blocks.mamba else None,
+        ssm_state_size=_int(tc.get("ssm_state_size")) if blocks and blocks.mamba else None,
+        ssm_groups=_int(tc.get("n_groups")) if blocks and blocks.mamba else None,
+        ssm_conv_kernel=_int(tc.get("conv_kernel")) if blocks and blocks.mamba else None,
+        index_n_heads=index_heads if index_dim else None,
+        index_head_dim=index_dim,
+        mtp_layers=mtp or None,
+        mtp_dedicated_embeddings=mtp_dedicated,
     )
+    if blocks and blocks.mamba and not spec.ssm_heads:
+        raise ModelConfigError(
+            f"config.json ({arch}): {blocks.mamba} Mamba blocks but no mamba_num_heads / mamba_head_dim / "
+            "ssm_state_size to count their parameters"
+        )
     total = param_count(spec)
     active = active_param_count(spec) if spec.is_moe else total
     spec = replace(spec, params_b=round(total, 3), active_params_b=round(min(active, total), 3))
@@ -312,6 +460,11 @@ def detect_quantization(q: Mapping | None) -> QuantizationInfo:
         return _NONE
     if not isinstance(q, Mapping):
         return QuantizationInfo(None, "", f"quantization_config is not an object: {q!r}")
+    if isinstance(q.get("quantization"), Mapping):
+        # hf_quant_config.json of NVIDIA ModelOpt checkpoints: {"producer": {...}, "quantization": {...}}
+        producer = q.get("producer")
+        name = str(producer.get("name") or "") if isinstance(producer, Mapping) else ""
+        q = {"quant_method": name or "modelopt", **q["quantization"]}
     method = str(q.get("quant_method") or q.get("quant_algo") or "").lower()
     algo = str(q.get("quant_algo") or "").upper()
     bits = _bits(q, "bits", "w_bit", "num_bits", "nbits")

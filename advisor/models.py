@@ -74,6 +74,31 @@ class ModelSpec:
     aliases: tuple[str, ...] = ()  # other names benchmark files use ("Llama 3.3 70B", "llama3.3:70b")
     linear_attention_layers: int | None = None  # hybrid (Qwen3-Next): layers with linear attention, no KV cache
     notes: str = ""
+    # Hybrid and per-layer-kind shape, read from config.json by advisor.model_config (all optional:
+    # None / False = not applicable, so catalog files without them keep their meaning).
+    attention_layers: int | None = None  # layers with softmax attention; None = n_layers - linear - mamba
+    mamba_layers: int | None = None  # Mamba-2 mixer layers (Nemotron-H): fixed-size state, no KV cache
+    mlp_layers: int | None = None  # layers with an MLP or MoE block; None = every layer (Nemotron-H: 54 of 118)
+    gated_mlp: bool = True  # gate + up + down projections; False = up + down only (Nemotron-H squared ReLU)
+    attention_output_gate: bool = False  # q_proj also emits a per-head output gate (Qwen3-Next, Qwen3.5)
+    global_head_dim: int | None = None  # full-attention layers' head width where it differs (Gemma 4: 512)
+    global_kv_heads: int | None = None  # full-attention layers' KV heads where they differ (Gemma 4: 2)
+    global_k_eq_v: bool = False  # full-attention layers take V from the K projection, no v_proj (Gemma 4)
+    shared_expert_intermediate_size: int | None = None  # MoE: width of the always-on MLP beside the experts
+    linear_key_heads: int | None = None  # Gated DeltaNet (Qwen3-Next/3.5): query/key heads
+    linear_value_heads: int | None = None  # Gated DeltaNet: value heads
+    linear_key_head_dim: int | None = None
+    linear_value_head_dim: int | None = None
+    linear_conv_kernel: int | None = None  # Gated DeltaNet short convolution width
+    ssm_heads: int | None = None  # Mamba-2: heads (d_inner = ssm_heads x ssm_head_dim)
+    ssm_head_dim: int | None = None
+    ssm_state_size: int | None = None
+    ssm_groups: int | None = None  # Mamba-2: B/C groups
+    ssm_conv_kernel: int | None = None
+    index_n_heads: int | None = None  # DeepSeek-V3.2 sparse-attention indexer heads
+    index_head_dim: int | None = None  # indexer key width, cached per token per layer next to the MLA latent
+    mtp_layers: int | None = None  # multi-token-prediction modules shipped beside the main model
+    mtp_dedicated_embeddings: bool = False  # each MTP module stores its own embedding and output head (DeepSeek)
 
     @property
     def is_moe(self) -> bool:
@@ -108,7 +133,27 @@ _INT_FIELDS = (
     "qk_nope_head_dim",
     "v_head_dim",
     "linear_attention_layers",
+    "attention_layers",
+    "mamba_layers",
+    "mlp_layers",
+    "global_head_dim",
+    "global_kv_heads",
+    "shared_expert_intermediate_size",
+    "linear_key_heads",
+    "linear_value_heads",
+    "linear_key_head_dim",
+    "linear_value_head_dim",
+    "linear_conv_kernel",
+    "ssm_heads",
+    "ssm_head_dim",
+    "ssm_state_size",
+    "ssm_groups",
+    "ssm_conv_kernel",
+    "index_n_heads",
+    "index_head_dim",
+    "mtp_layers",
 )
+_BOOL_FIELDS = ("tied_embeddings", "gated_mlp", "attention_output_gate", "global_k_eq_v", "mtp_dedicated_embeddings")
 _REQUIRED = ("id", "name", "family", "params_b", "n_layers", "hidden_size", "n_heads", "n_kv_heads", "head_dim")
 _REQUIRED += ("vocab_size", "source", "checked")
 _RELEASE_FIELDS = {f.name for f in fields(QuantizedRelease)}
@@ -128,6 +173,9 @@ def validate_spec(spec: ModelSpec) -> list[str]:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             problems.append(f"{name} must be a positive integer, got {value!r}")
+    for name in _BOOL_FIELDS:
+        if not isinstance(getattr(spec, name), bool):
+            problems.append(f"{name} must be true or false, got {getattr(spec, name)!r}")
     for name in ("params_b", "active_params_b"):
         value = getattr(spec, name)
         if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
@@ -154,8 +202,30 @@ def validate_spec(spec: ModelSpec) -> list[str]:
         problems.append(
             f"linear_attention_layers {spec.linear_attention_layers} must be below n_layers {spec.n_layers}"
         )
-    if spec.n_dense_layers is not None and spec.n_dense_layers >= spec.n_layers:
-        problems.append(f"n_dense_layers {spec.n_dense_layers} must be below n_layers {spec.n_layers}")
+    if spec.n_dense_layers is not None and spec.n_dense_layers >= (spec.mlp_layers or spec.n_layers):
+        problems.append(
+            f"n_dense_layers {spec.n_dense_layers} must be below the {spec.mlp_layers or spec.n_layers} MLP layers"
+        )
+    if spec.mlp_layers is not None and spec.mlp_layers > spec.n_layers:
+        problems.append(f"mlp_layers {spec.mlp_layers} exceeds n_layers {spec.n_layers}")
+    mixers = (spec.linear_attention_layers or 0) + (spec.mamba_layers or 0)
+    if mixers + (spec.attention_layers or 0) > spec.n_layers:
+        problems.append(
+            f"attention ({spec.attention_layers or 0}) + linear-attention ({spec.linear_attention_layers or 0}) "
+            f"+ Mamba ({spec.mamba_layers or 0}) layers exceed n_layers {spec.n_layers}"
+        )
+    elif attention_layer_count(spec) < 1:
+        problems.append("no layer has softmax attention: give attention_layers")
+    if (
+        spec.linear_attention_layers
+        and spec.linear_key_heads
+        and not all((spec.linear_value_heads, spec.linear_key_head_dim, spec.linear_value_head_dim))
+    ):
+        problems.append("a Gated DeltaNet shape needs linear_key/value_heads and linear_key/value_head_dim")
+    if spec.mamba_layers and not all((spec.ssm_heads, spec.ssm_head_dim, spec.ssm_state_size)):
+        problems.append("mamba_layers needs ssm_heads, ssm_head_dim and ssm_state_size")
+    if spec.index_n_heads is not None and not (spec.is_mla and spec.index_head_dim and spec.q_lora_rank):
+        problems.append("a sparse-attention indexer (index_n_heads) needs MLA, q_lora_rank and index_head_dim")
     return problems
 
 
@@ -232,68 +302,202 @@ def find_model(model_id: str, models: Mapping[str, ModelSpec]) -> ModelSpec:
 
 
 # --------------------------------------------------------------------------------------------- counting
+#
+# Parameters are counted per layer kind, from the projection shapes each kind has:
+#   softmax attention  q, k, v, o (GQA/MQA; a doubled q for an output gate; no v for K=V layers;
+#                      MLA: q_a/q_b or q, kv_a, kv_b, o, plus the DeepSeek-V3.2 indexer)
+#   linear attention   Gated DeltaNet: qkvz and ba input projections, a short convolution, out projection
+#   Mamba-2            in_proj (x, z, B, C, dt), convolution, A/D/dt vectors, gated norm, out_proj
+#   MLP                gate + up + down (or up + down), or routed experts + shared MLP + router
+# plus the token embedding and the output head (one table when tied). Norms, biases and attention
+# sinks are left out (< 0.1 % for every fixture in tests/fixtures/hf_configs).
 
 
-def _attention_params(spec: ModelSpec) -> int:
+def attention_layer_count(spec: ModelSpec) -> int:
+    """Layers with softmax attention, the ones that keep a KV cache."""
+    if spec.attention_layers is not None:
+        return spec.attention_layers
+    return spec.n_layers - (spec.linear_attention_layers or 0) - (spec.mamba_layers or 0)
+
+
+def _sliding_layer_count(spec: ModelSpec) -> int:
+    if not spec.sliding_window or not spec.sliding_window_layers:
+        return 0
+    return min(spec.sliding_window_layers, attention_layer_count(spec))
+
+
+def _mla_params(spec: ModelSpec) -> int:
     h = spec.hidden_size
+    nope = spec.qk_nope_head_dim or spec.head_dim
+    rope = spec.qk_rope_head_dim or 0
+    v = spec.v_head_dim or spec.head_dim
+    qk = spec.n_heads * (nope + rope)
+    q = h * spec.q_lora_rank + spec.q_lora_rank * qk if spec.q_lora_rank else h * qk
+    kv_a = h * (spec.kv_lora_rank + rope)  # type: ignore[operator]
+    kv_b = spec.kv_lora_rank * spec.n_heads * (nope + v)  # type: ignore[operator]
+    total = q + kv_a + kv_b + spec.n_heads * v * h
+    if spec.index_n_heads and spec.index_head_dim and spec.q_lora_rank:
+        # DeepSeek-V3.2 lightning indexer: wq_b (q_lora -> heads x dim), wk (hidden -> dim), weights_proj
+        total += spec.q_lora_rank * spec.index_n_heads * spec.index_head_dim
+        total += h * spec.index_head_dim + h * spec.index_n_heads
+    return total
+
+
+def _gqa_params(spec: ModelSpec, head_dim: int, kv_heads: int, *, k_eq_v: bool = False) -> int:
+    h = spec.hidden_size
+    q_out = spec.n_heads * head_dim
+    q_proj = h * q_out * (2 if spec.attention_output_gate else 1)  # the gate doubles q_proj's output
+    kv_proj = h * kv_heads * head_dim * (1 if k_eq_v else 2)
+    return q_proj + kv_proj + q_out * h
+
+
+def _softmax_attention_params(spec: ModelSpec) -> int:
+    """All softmax-attention layers; sliding layers use the base shape, the others the global shape."""
+    n_attn = attention_layer_count(spec)
     if spec.is_mla:
-        nope = spec.qk_nope_head_dim or spec.head_dim
-        rope = spec.qk_rope_head_dim or 0
-        v = spec.v_head_dim or spec.head_dim
-        qk = spec.n_heads * (nope + rope)
-        q = h * spec.q_lora_rank + spec.q_lora_rank * qk if spec.q_lora_rank else h * qk
-        kv_a = h * (spec.kv_lora_rank + rope)  # type: ignore[operator]
-        kv_b = spec.kv_lora_rank * spec.n_heads * (nope + v)  # type: ignore[operator]
-        return q + kv_a + kv_b + spec.n_heads * v * h
-    q_out = spec.n_heads * spec.head_dim
-    kv_out = spec.n_kv_heads * spec.head_dim
-    return h * q_out + 2 * h * kv_out + q_out * h
+        return n_attn * _mla_params(spec)
+    sliding = _sliding_layer_count(spec)
+    full = n_attn - sliding
+    full_shape = _gqa_params(
+        spec,
+        spec.global_head_dim or spec.head_dim,
+        spec.global_kv_heads or spec.n_kv_heads,
+        k_eq_v=spec.global_k_eq_v,
+    )
+    return sliding * _gqa_params(spec, spec.head_dim, spec.n_kv_heads) + full * full_shape
+
+
+def _linear_attention_params(spec: ModelSpec) -> int:
+    """One Gated DeltaNet layer (Qwen3-Next / Qwen3.5); the GQA shape when the config gave no linear shape."""
+    if not spec.linear_key_heads:
+        return _gqa_params(spec, spec.head_dim, spec.n_kv_heads)
+    h = spec.hidden_size
+    key_dim = spec.linear_key_heads * (spec.linear_key_head_dim or 0)
+    value_dim = (spec.linear_value_heads or 0) * (spec.linear_value_head_dim or 0)
+    v_heads = spec.linear_value_heads or 0
+    in_proj = h * (2 * key_dim + 2 * value_dim) + h * 2 * v_heads  # q, k, v, z and the b, a gates
+    conv = (2 * key_dim + value_dim) * (spec.linear_conv_kernel or 4)
+    return in_proj + conv + 2 * v_heads + (spec.linear_value_head_dim or 0) + value_dim * h
+
+
+def _mamba_params(spec: ModelSpec) -> int:
+    """One Mamba-2 mixer (Nemotron-H): in_proj to x, z, B, C and dt, the convolution over x, B, C, out_proj."""
+    h = spec.hidden_size
+    heads = spec.ssm_heads or 0
+    d_inner = heads * (spec.ssm_head_dim or 0)
+    conv_dim = d_inner + 2 * (spec.ssm_groups or 1) * (spec.ssm_state_size or 0)
+    in_proj = h * (d_inner + conv_dim + heads)
+    conv = conv_dim * (spec.ssm_conv_kernel or 4) + conv_dim
+    return in_proj + conv + 3 * heads + d_inner + d_inner * h
 
 
 def _mlp_params(spec: ModelSpec, width: int) -> int:
-    """A gated (SwiGLU/GeGLU) MLP: gate, up and down projections."""
-    return 3 * spec.hidden_size * width
+    """A gated (SwiGLU/GeGLU) MLP: gate, up and down; a plain one (squared ReLU): up and down."""
+    return (3 if spec.gated_mlp else 2) * spec.hidden_size * width
+
+
+def _dense_width(spec: ModelSpec) -> int:
+    return spec.intermediate_size or 4 * spec.hidden_size
+
+
+def _expert_width(spec: ModelSpec) -> int:
+    return spec.moe_intermediate_size or spec.intermediate_size or 4 * spec.hidden_size
+
+
+def _shared_mlp_params(spec: ModelSpec) -> int:
+    """The always-on part of a MoE block: shared experts, or one shared MLP of its own width."""
+    n_shared = spec.n_shared_experts or (1 if spec.shared_expert_intermediate_size else 0)
+    width = spec.shared_expert_intermediate_size or _expert_width(spec)
+    return n_shared * _mlp_params(spec, width)
+
+
+def _mixer_params(spec: ModelSpec) -> int:
+    """Every token mixer: softmax attention, linear attention and Mamba layers."""
+    total = _softmax_attention_params(spec)
+    total += (spec.linear_attention_layers or 0) * _linear_attention_params(spec)
+    total += (spec.mamba_layers or 0) * _mamba_params(spec)
+    return total
+
+
+def _mlp_layer_split(spec: ModelSpec) -> tuple[int, int]:
+    """(dense MLP layers, MoE layers)."""
+    mlp_layers = spec.mlp_layers if spec.mlp_layers is not None else spec.n_layers
+    if not spec.is_moe:
+        return mlp_layers, 0
+    dense = spec.n_dense_layers or 0
+    return dense, mlp_layers - dense
 
 
 def param_count(spec: ModelSpec) -> float:
-    """Total parameters in billions, computed from the shape.
+    """Total parameters of the main model in billions, computed from the shape.
 
-    Counts the token embedding, the output head (unless tied), per layer the attention projections
-    (GQA or MLA) and a gated MLP (3 x hidden x intermediate) or, for MoE layers, every routed and
-    shared expert plus the router. Norms and biases are left out (< 0.1 %).
+    Counts the token embedding, the output head (unless tied), every layer's token mixer (softmax
+    attention of each layer kind, Gated DeltaNet or Mamba-2) and its MLP: a dense gated MLP, or for
+    MoE layers every routed expert, the shared expert(s) and the router. Multi-token-prediction
+    modules are counted apart (``mtp_param_count``), vision encoders not at all. Norms and biases are
+    left out (< 0.1 %).
     """
     embed = spec.vocab_size * spec.hidden_size * (1 if spec.tied_embeddings else 2)
-    attn = _attention_params(spec) * spec.n_layers
-    if spec.is_moe:
-        dense_layers = spec.n_dense_layers or 0
-        moe_layers = spec.n_layers - dense_layers
-        expert_width = spec.moe_intermediate_size or spec.intermediate_size or 4 * spec.hidden_size
-        experts = (spec.n_experts or 0) + (spec.n_shared_experts or 0)
-        router = spec.hidden_size * (spec.n_experts or 0)
-        mlp = moe_layers * (experts * _mlp_params(spec, expert_width) + router)
-        mlp += dense_layers * _mlp_params(spec, spec.intermediate_size or 4 * spec.hidden_size)
+    dense, moe = _mlp_layer_split(spec)
+    mlp = dense * _mlp_params(spec, _dense_width(spec))
+    if moe:
+        experts = (spec.n_experts or 0) * _mlp_params(spec, _expert_width(spec))
+        mlp += moe * (experts + _shared_mlp_params(spec) + spec.hidden_size * (spec.n_experts or 0))
+    return (embed + _mixer_params(spec) + mlp) / 1e9
+
+
+def mtp_param_count(spec: ModelSpec) -> float:
+    """Parameters of the multi-token-prediction modules in billions (0 without them).
+
+    One module is a projection of [embedding; hidden] (2 x hidden -> hidden) and one decoder layer of
+    the model's full-attention kind with its MLP/MoE block; DeepSeek checkpoints also store an
+    embedding table and output head per module (``mtp_dedicated_embeddings``), which is how V3's
+    14B MTP module weights add up.
+    """
+    if not spec.mtp_layers:
+        return 0.0
+    h = spec.hidden_size
+    if spec.is_mla:
+        attn = _mla_params(spec)
     else:
-        mlp = spec.n_layers * _mlp_params(spec, spec.intermediate_size or 4 * spec.hidden_size)
-    return (embed + attn + mlp) / 1e9
+        attn = _gqa_params(
+            spec,
+            spec.global_head_dim or spec.head_dim,
+            spec.global_kv_heads or spec.n_kv_heads,
+            k_eq_v=spec.global_k_eq_v,
+        )
+    if spec.is_moe:
+        experts = (spec.n_experts or 0) * _mlp_params(spec, _expert_width(spec))
+        mlp = experts + _shared_mlp_params(spec) + h * (spec.n_experts or 0)
+    else:
+        mlp = _mlp_params(spec, _dense_width(spec))
+    per_module = 2 * h * h + attn + mlp
+    if spec.mtp_dedicated_embeddings:
+        per_module += 2 * spec.vocab_size * h
+    return spec.mtp_layers * per_module / 1e9
 
 
-def active_param_count(spec: ModelSpec) -> float:
+def active_param_count(spec: ModelSpec, *, count_input_embedding: bool = False) -> float:
     """Parameters used per token in billions, from the shape.
 
     Dense models: ``param_count(spec)`` (publishers quote active == total). MoE models: the routed
-    experts actually used plus shared experts, attention, router and the output head, but not the
-    embedding table (a lookup, not a matmul), which is how gpt-oss (5.1B) and DeepSeek-V3 (37B)
-    publish their active counts.
+    experts a token uses, the shared expert(s), every token mixer, the routers and the output head.
+    The input embedding is a row lookup, not a matmul, so it is left out unless
+    ``count_input_embedding``: OpenAI counts gpt-oss that way ("Unembedding parameters are counted
+    towards active, but not embeddings", gpt-oss model card, Table 1), while the Qwen3 and Llama 4
+    active figures include the table.
     """
     if not spec.is_moe:
         return param_count(spec)
-    dense_layers = spec.n_dense_layers or 0
-    moe_layers = spec.n_layers - dense_layers
-    expert_width = spec.moe_intermediate_size or spec.intermediate_size or 4 * spec.hidden_size
-    used = (spec.n_active_experts or 0) + (spec.n_shared_experts or 0)
-    total = spec.vocab_size * spec.hidden_size + _attention_params(spec) * spec.n_layers
-    total += moe_layers * (used * _mlp_params(spec, expert_width) + spec.hidden_size * (spec.n_experts or 0))
-    total += dense_layers * _mlp_params(spec, spec.intermediate_size or 4 * spec.hidden_size)
+    table = spec.vocab_size * spec.hidden_size
+    total = table  # the output head (the tied table when tied: still one matmul per token)
+    if count_input_embedding and not spec.tied_embeddings:
+        total += table
+    total += _mixer_params(spec)
+    dense, moe = _mlp_layer_split(spec)
+    total += dense * _mlp_params(spec, _dense_width(spec))
+    routed = (spec.n_active_experts or 0) * _mlp_params(spec, _expert_width(spec))
+    total += moe * (routed + _shared_mlp_params(spec) + spec.hidden_size * (spec.n_experts or 0))
     return total / 1e9
 
 
@@ -407,19 +611,25 @@ def custom_model(
 
 
 def kv_bytes_per_token(spec: ModelSpec, bytes_per_element: float = 2.0, context_tokens: int | None = None) -> float:
-    """KV-cache bytes one token adds (all layers), honouring MLA and sliding-window layers.
+    """KV-cache bytes one token adds (all layers), honouring MLA, sliding-window and hybrid layers.
 
-    MLA caches ``kv_lora_rank + qk_rope_head_dim`` values per layer; GQA caches
-    ``2 x n_kv_heads x head_dim``. With ``context_tokens`` beyond the window, sliding-window layers
-    contribute only ``window / context`` of a full layer on average.
+    Only softmax-attention layers cache (``attention_layer_count``): Gated DeltaNet and Mamba-2 layers
+    keep a fixed-size state instead. MLA caches ``kv_lora_rank + qk_rope_head_dim`` values per layer
+    (plus the DeepSeek-V3.2 indexer key, ``index_head_dim``); GQA caches ``2 x n_kv_heads x head_dim``,
+    with the global shape on full-attention layers (Gemma 4: K and V are both cached even where V
+    comes from the K projection, since K is normed and rotated and V is not). With ``context_tokens``
+    beyond the window, sliding-window (and Llama 4 chunked) layers contribute only ``window / context``
+    of a full layer on average.
     """
+    n_attn = attention_layer_count(spec)
     if spec.is_mla:
-        per_layer = float(spec.kv_lora_rank + spec.qk_rope_head_dim)  # type: ignore[operator]
-    else:
-        per_layer = 2.0 * spec.n_kv_heads * spec.head_dim
-    layers = float(spec.n_layers - (spec.linear_attention_layers or 0))
-    if spec.sliding_window and spec.sliding_window_layers and context_tokens and context_tokens > spec.sliding_window:
-        local = spec.sliding_window_layers
-        layers -= local * (1 - spec.sliding_window / context_tokens)
-        layers = max(layers, 0.0)
-    return per_layer * layers * bytes_per_element
+        per_layer = float(spec.kv_lora_rank + spec.qk_rope_head_dim + (spec.index_head_dim or 0))  # type: ignore[operator]
+        return per_layer * n_attn * bytes_per_element
+    sliding = _sliding_layer_count(spec)
+    full = n_attn - sliding
+    per_sliding = 2.0 * spec.n_kv_heads * spec.head_dim
+    per_full = 2.0 * (spec.global_kv_heads or spec.n_kv_heads) * (spec.global_head_dim or spec.head_dim)
+    share = 1.0
+    if sliding and context_tokens and context_tokens > spec.sliding_window:  # type: ignore[operator]
+        share = spec.sliding_window / context_tokens  # type: ignore[operator]
+    return (sliding * per_sliding * share + full * per_full) * bytes_per_element
