@@ -1,5 +1,9 @@
 """Command line: ``python -m advisor (recommend | estimate | list) ...``; exit 2 on unknown ids.
 
+The model is a catalog id (``--model``), a Hugging Face repo (``--hf-repo owner/name [--hf-revision REV]``,
+through ``advisor.hub``: HF_ENDPOINT, HF_TOKEN, the cache), a local ``--model-config`` file or folder, or
+a bare ``--params-b``; a bad one exits 2 with the reason.
+
 Importing measured results needs the database: ``python -m measurements import FILE``."""
 
 from __future__ import annotations
@@ -45,18 +49,65 @@ def _target(sku: str, memory_gb: float | None, free_memory_gb: float | None) -> 
     return t.with_overrides(**changes) if changes else t
 
 
-def _model(model_id: str | None, params_b: float | None) -> ModelSpec:
+def _model(args: argparse.Namespace) -> ModelSpec:
+    """The model of --model, --hf-repo, --model-config or --params-b (argparse allows only one)."""
     from advisor import models
 
-    if model_id:
+    if getattr(args, "hf_revision", None) and not getattr(args, "hf_repo", None):
+        raise UsageError("--hf-revision goes with --hf-repo <owner/name>")
+    if getattr(args, "hf_repo", None):
+        return _model_from_hub(args.hf_repo, args.hf_revision)
+    if getattr(args, "model_config", None):
+        return _model_from_file(args.model_config)
+    if args.model:
         table = models.default_models()
-        if model_id not in table:
-            hint = closest(model_id, sorted(table))
-            raise UsageError(f"unknown model {model_id!r}" + (f"; closest: {', '.join(hint)}" if hint else ""))
-        return table[model_id]
-    if params_b is None:
-        raise UsageError("give --model <id> or --params-b <billions>")
-    return models.custom_model(params_b=params_b)
+        if args.model not in table:
+            hint = closest(args.model, sorted(table))
+            raise UsageError(f"unknown model {args.model!r}" + (f"; closest: {', '.join(hint)}" if hint else ""))
+        return table[args.model]
+    if args.params_b is None:
+        raise UsageError(
+            "give a model: --model <catalog id>, --hf-repo <owner/name>, --model-config <config.json> "
+            "or --params-b <billions>"
+        )
+    return models.custom_model(params_b=args.params_b)
+
+
+def _model_from_hub(repo_id: str, revision: str | None) -> ModelSpec:
+    from advisor.hub import model_from_hub
+
+    spec, _quant = model_from_hub(repo_id, revision=revision)  # HubError / ModelConfigError: exit 2 in main()
+    return spec
+
+
+def _model_from_file(path_text: str) -> ModelSpec:
+    """A config.json file, or a folder holding one (and hf_quant_config.json when the checkpoint has it)."""
+    from pathlib import Path
+
+    from advisor.hub import CONFIG_NAME, DEFAULT_MAX_BYTES, QUANT_CONFIG_NAME, model_from_config, read_config_bytes
+
+    path = Path(path_text).expanduser()
+    quant_path = None
+    if path.is_dir():
+        quant_path = path / QUANT_CONFIG_NAME
+        path = path / CONFIG_NAME
+    if not path.is_file():
+        raise UsageError(f"--model-config {path_text}: no such file (give a config.json or a folder holding one)")
+    size = path.stat().st_size
+    if size > DEFAULT_MAX_BYTES:
+        raise UsageError(f"--model-config {path}: {size:,} bytes, over the {DEFAULT_MAX_BYTES:,}-byte limit")
+    try:
+        cfg = read_config_bytes(path.read_bytes(), what=str(path))
+        quant = (
+            read_config_bytes(quant_path.read_bytes(), what=str(quant_path))
+            if quant_path and quant_path.is_file()
+            else None
+        )
+    except OSError as exc:
+        raise UsageError(f"--model-config {path}: cannot read it ({exc.strerror or exc})") from None
+    name = str(cfg.get("_name_or_path") or "") or (path.parent.name if path.name == CONFIG_NAME else path.stem)
+    spec, _quant = model_from_config(cfg, name=name, source=str(path.resolve()), quant_config=quant)
+    return spec
 
 
 def _check_format(fid: str, kind: FormatKind | None = FormatKind.WEIGHTS) -> str:
@@ -96,7 +147,7 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
 
     profile = Profile(args.profile)
     target = _target(args.hardware, args.memory_gb, args.free_memory_gb)
-    model = _model(args.model, args.params_b)
+    model = _model(args)
     from advisor.quality import parse_tolerance
 
     req = Request(
@@ -151,7 +202,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
 
     profile = Profile(args.profile)
     target = _target(args.hardware, args.memory_gb, args.free_memory_gb)
-    model = _model(args.model, args.params_b)
+    model = _model(args)
     fid = _check_format(args.format)
     est = estimate(
         model,
@@ -243,8 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--hardware", required=True, help="SKU id (python -m advisor list hardware)")
-        sp.add_argument("--model", help="model id (python -m advisor list models)")
-        sp.add_argument("--params-b", type=float, help="custom model: total parameters in billions")
+        which = sp.add_mutually_exclusive_group()
+        which.add_argument("--model", help="model id (python -m advisor list models)")
+        which.add_argument("--hf-repo", metavar="ID", help="a Hugging Face repo id (owner/name): its config.json")
+        which.add_argument("--model-config", metavar="PATH", help="a config.json file, or a folder holding one")
+        which.add_argument("--params-b", type=float, help="custom model: total parameters in billions")
+        sp.add_argument("--hf-revision", metavar="REV", help="with --hf-repo: branch, tag or commit (default main)")
         sp.add_argument("--gpus", type=int, default=1)
         sp.add_argument("--batch", type=int)
         sp.add_argument("--input-len", type=int)
