@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -109,3 +109,25 @@ class SharedReport(UserBase):
     title: Mapped[str] = mapped_column(String(255), default="")
     catalog_version: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CustomModel(UserBase):
+    """A model given by its config.json (fetched from the Hub or uploaded), kept so advice and links reopen it.
+
+    ``sha256`` is of the canonical JSON of the config (and of hf_quant_config.json when there is one), so the same
+    config pasted with other whitespace is one row; ``(sha256, hf_repo)`` is unique.
+    """
+
+    __tablename__ = "custom_models"
+    __table_args__ = (UniqueConstraint("sha256", "hf_repo", name="uq_custom_models_sha256_repo"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    source: Mapped[str] = mapped_column(String(16))  # "hf" | "upload"
+    hf_repo: Mapped[str] = mapped_column(String(255), default="")  # "" for an upload
+    revision: Mapped[str] = mapped_column(String(255), default="")  # as asked ("main", a tag, a commit)
+    commit_hash: Mapped[str] = mapped_column(String(40), default="")  # what the Hub resolved it to
+    config_json: Mapped[str] = mapped_column(Text)  # the config.json, canonical JSON text
+    quant_config_json: Mapped[str | None] = mapped_column(Text, nullable=True)  # hf_quant_config.json (ModelOpt)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
