@@ -19,6 +19,7 @@ from advisor.measurement import Metric
 
 if TYPE_CHECKING:
     from advisor.context import Context
+    from advisor.models import ModelSpec
 
 #: A llama-bench parameter count matches a catalog model of the same family within this fraction (Llama 2 70B,
 #: 68.98B, and Llama 3.1 70B, 70.6B, are 2.3 % apart; llama.cpp counts every tensor, within ~0.5 % of the card).
@@ -121,10 +122,11 @@ def parse_test_name(text: str) -> TestShape | None:
 
 _QUANT_TOKENS = re.compile(
     r"(?:[-_.](?:i?q\d(?:_[a-z0-9]+)*|f16|f32|bf16|fp16|fp8(?:[-_]dynamic|[-_]block)?|fp4|nvfp4(?:a16)?|mxfp4|awq|gptq"
-    r"|int[48]|w\d+a\d+|quantized|gguf|mlx|\d+bit|bnb|nf4|marlin|dynamic|ptpc|static))+$",
+    r"|int[48]|w\d+a\d+|quantized|gguf|mlx|\d+bit|bnb|nf4|marlin|dynamic|ptpc|static|kv|qat|ud|i1|imatrix))+$",
     re.I,
 )
-_SUFFIX_TOKENS = re.compile(r"(?:[-_.](?:instruct|chat|it|hf|base|v\d+(?:\.\d+)*))+$", re.I)
+# release-date suffixes (yymm: Mistral's "-2503", Qwen's "-2507") name a re-release of the same shape
+_SUFFIX_TOKENS = re.compile(r"(?:[-_.](?:instruct|chat|it|hf|base|v\d+(?:\.\d+)*|2[3-9][01]\d))+$", re.I)
 
 
 def model_key(text: str) -> str:
@@ -138,6 +140,7 @@ def model_key(text: str) -> str:
         name = _SUFFIX_TOKENS.sub("", name)
     name = name.lower().replace("_", "-").replace(" ", "-")
     name = re.sub(r"^meta-(?=llama)", "", name)
+    name = re.sub(r"(?<=[a-z])-v(?=\d+(?:\.\d+)?-\d+(?:\.\d+)?[bm](?:-|$))", "-", name)  # "LLaMA v3.1 70B"
     name = re.sub(r"-+", "-", name).strip("-")
     return name
 
@@ -167,7 +170,9 @@ class Resolver:
                 self._engines.setdefault(_engine_key(name), eid)
         self._model_keys: dict[str, tuple[str, float]] = {}
         self._families: list[tuple[str, str, float]] = []
+        self._shapes: dict[str, tuple] = {}
         for spec in ctx.models.values():
+            self._shapes[spec.id] = _shape(spec)
             value = (spec.id, float(spec.params_b))
             names = [spec.id, spec.name, spec.hf_repo, *spec.aliases, *(r.repo for r in spec.releases)]
             m = re.search(r"huggingface\.co/([^/\s]+/[^/\s#?]+)", spec.source)
@@ -273,10 +278,31 @@ class Resolver:
             )
             if len(hits) == 1:
                 return ModelMatch(hits[0], params_b)
+            if len({self._shapes[h][:-1] for h in hits}) == 1:
+                # Releases of one shape (Llama 3 8B and 3.1 8B): every estimate is the same for either, so take
+                # the one with the longest context (it covers any depth the file ran at).
+                best = max(hits, key=lambda h: (self._shapes[h][-1], h))
+                return ModelMatch(best, params_b)
             if len(hits) > 1:
                 return ModelMatch(None, params_b, f"model ambiguous: {', '.join(hits)}")
         shown = next((n for n in names if n), "")
         return ModelMatch(None, params_b, f"model not in catalog: {shown!r}" if shown else "model not given")
+
+
+def _shape(spec: ModelSpec) -> tuple:
+    """What speed and memory estimates read from a model, with ``max_context`` last."""
+    return (
+        spec.n_layers,
+        spec.hidden_size,
+        spec.n_heads,
+        spec.n_kv_heads,
+        spec.head_dim,
+        spec.intermediate_size,
+        spec.vocab_size,
+        spec.n_experts,
+        spec.n_active_experts,
+        spec.max_context,
+    )
 
 
 def _engine_key(text: str) -> str:

@@ -88,12 +88,34 @@ def test_model_names_to_llama_31_8b(name):
     assert match.params_b == pytest.approx(8.03, abs=0.01)
 
 
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("LLaMA v3.1 70B", "llama-3.1-70b"),  # MLPerf / TensorRT-LLM tables write a "v" before the version
+        ("amd/Llama-3.1-70B-Instruct-FP8-KV", "llama-3.1-70b"),  # AMD Quark: FP8 weights and KV cache
+        ("ggml-org/gemma-3-4b-it-qat-GGUF", "gemma-3-4b"),  # Google's QAT release
+        ("gemma-3-12b-it-UD-Q8_K_XL", "gemma-3-12b"),  # unsloth dynamic quant
+        ("shisa-v2-llama3.3-70b.i1-Q4_K_M.gguf", "shisa-v2-llama3.3-70b"),  # imatrix quant; a fine-tune keeps its name
+        ("Mistral-Small-3.1-24B-Instruct-2503-UD-Q4_K_XL.gguf", "mistral-small-3.1-24b"),  # yymm release suffix
+        ("Llama-4-Scout-17B-16E-Instruct-UD-Q4_K_XL-00001-of-00002.gguf", "llama-4-scout-17b-16e"),
+        ("Qwen2.5-72B", "qwen2.5-72b"),  # a size is not a release date
+    ],
+)
+def test_model_key_strips_release_and_quant_decorations(name, key):
+    assert model_key(name) == key
+
+
 def test_llama_bench_model_type_and_size_pick_the_model():
     arch, size, ftype = split_model_type("llama 8B Q4_K - Medium")
     assert (arch, size, ftype) == ("llama", "8B", "Q4_K - Medium")
     match = match_model(("llama 8B Q4_K - Medium",), 8_030_261_248, arch)
+    # Llama 3 8B and 3.1 8B have one shape: the estimate is the same either way, the longer context wins.
     assert (match.model_id, match.params_b) == ("llama-3.1-8b", pytest.approx(8.030261248))
-    assert match_model(("llama 8B Q4_K - Medium",), 70.6e9, "llama").model_id == "llama-3.1-70b"
+    # 3.1 70B and 3.3 70B: same shape and context, so the later release id is taken (deterministic).
+    assert match_model(("llama 8B Q4_K - Medium",), 70.6e9, "llama").model_id == "llama-3.3-70b"
+    # Same family and size but different shapes stay ambiguous rather than guessed.
+    gemma = match_model(("gemma 27B",), 27.3e9, "gemma")
+    assert gemma.model_id is None and gemma.reason == "model ambiguous: gemma-2-27b, gemma-3-27b"
     unknown = match_model(("mystery 3B Q4_0",), 3.1e9, "mystery")
     assert unknown.model_id is None and unknown.reason == "model not in catalog: 'mystery 3B Q4_0'"
 
