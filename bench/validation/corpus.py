@@ -4,12 +4,20 @@ One CSV per independent source, described in ``sources.toml`` (title, URL, group
 documented in ``corpus/README.md``. ``load_corpus()`` reads every file and returns the measurements (``label`` =
 the source id, ``source`` = the row's URL, ``row`` = the CSV line) and the sources. A row whose hardware, model
 or format has no catalog id keeps its text in ``*_raw`` and is scored as "not comparable" with the reason.
+
+A row written without a ``model_id`` is mapped at load time by the same ``Resolver`` the importers use on a
+user's upload (``map_models``): the file's own model text (the whole ``model_raw``, a repo id or file name
+inside it, llama-bench's ``arch size`` with the row's parameter count), so a model added to the catalog
+makes its rows comparable without editing the corpus, and the mapping is the one a user's file would get.
+A mapped row says so in ``extra["model_mapped_from"]``.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,8 +150,42 @@ def read_source_file(path: Path, source: Source) -> list[Measurement]:
     return out
 
 
-def load_corpus(corpus_dir: Path = CORPUS_DIR) -> tuple[list[Measurement], dict[str, Source]]:
-    """Every measurement of every source file, and the sources (see the module docstring)."""
+_PAREN = re.compile(r"\(([^()]*)\)")
+_TOKEN = re.compile(r"[^\s(),]+")
+_ARCH_SIZE = re.compile(r"^\s*([A-Za-z][\w.-]*?)\s+\d+(?:\.\d+)?[BM]\b")
+
+
+def model_names(raw: str) -> tuple[str, ...]:
+    """The names to try for a corpus ``model_raw``, most specific first: a repo id (``org/name``) or file name
+    inside the text, each parenthesized part, then the whole text."""
+    parts = [p.strip() for p in _PAREN.findall(raw)]
+    tokens = [t for t in _TOKEN.findall(raw) if "/" in t or re.search(r"\.gguf$", t, re.I)]
+    names = [*tokens, *parts, _PAREN.sub("", raw).strip(), raw.strip()]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def map_models(measurements: list[Measurement], resolver) -> list[Measurement]:
+    """``measurements`` with a catalog ``model_id`` where the row had none and its text maps (module docstring);
+    ``resolver`` is a ``measurements.normalize.Resolver``."""
+    out = []
+    for m in measurements:
+        if m.model_id is None and m.model_raw:
+            arch = _ARCH_SIZE.match(m.model_raw)
+            n_params = m.params_b * 1e9 if m.params_b else None
+            match = resolver.model(model_names(m.model_raw), n_params, arch.group(1) if arch else "")
+            if match.model_id:
+                extra = {**m.extra, "model_mapped_from": m.model_raw}
+                m = dataclasses.replace(m, model_id=match.model_id, extra=extra)
+        out.append(m)
+    return out
+
+
+def load_corpus(corpus_dir: Path = CORPUS_DIR, ctx=None) -> tuple[list[Measurement], dict[str, Source]]:
+    """Every measurement of every source file, and the sources (see the module docstring). Models are mapped
+    with ``ctx``'s catalog (the app's default context when None)."""
+    from advisor.context import default_context
+    from measurements.normalize import Resolver
+
     sources = load_sources(corpus_dir / "sources.toml")
     measurements: list[Measurement] = []
     files = sorted(corpus_dir.glob("*.csv"))
@@ -154,4 +196,4 @@ def load_corpus(corpus_dir: Path = CORPUS_DIR) -> tuple[list[Measurement], dict[
     unused = sorted(set(sources) - {p.stem for p in files})
     if unused:
         raise CorpusError(f"sources.toml names sources without a CSV file: {unused}")
-    return measurements, sources
+    return map_models(measurements, Resolver(ctx or default_context())), sources

@@ -96,3 +96,25 @@ def test_harness_scores_every_category_with_the_app_comparison(corpus):
         assert s.median_ape is not None and s.median_ape >= 0
     decode = summarize(scored, "batch-1 decode")
     assert decode.naive_rows == decode.scored  # the bandwidth rule scores the same rows as the estimate
+
+
+def test_rows_without_a_model_id_are_mapped_by_the_importers_resolver():
+    import dataclasses
+
+    from bench.validation.corpus import map_models, model_names
+    from measurements.normalize import Resolver
+
+    base = load_corpus()[0][0]
+    rows = [
+        dataclasses.replace(base, model_id=None, model_raw=raw, params_b=params, extra={})
+        for raw, params in (
+            ("LLaMA v3.1 70B", None),
+            ("llama 8B Q4_K - Medium (meta-llama-3.1-8b-instruct-q4_0.gguf)", 8.03),
+            ("Falcon-XYZ 999B", None),
+        )
+    ]
+    assert model_names(rows[1].model_raw)[0] == "meta-llama-3.1-8b-instruct-q4_0.gguf"
+    mapped = map_models(rows, Resolver(default_context()))
+    assert [m.model_id for m in mapped] == ["llama-3.1-70b", "llama-3.1-8b", None]
+    assert mapped[0].extra["model_mapped_from"] == "LLaMA v3.1 70B"
+    assert "model_mapped_from" not in mapped[2].extra
