@@ -44,6 +44,9 @@ from ui.verdict import show_verdict
 
 CUSTOM = "custom"
 TOLERANCES = ("strict", "moderate", "relaxed")
+#: Streamlit dataframe row height (px) and the tallest ranking grid drawn without its own scroll bar.
+ROW_PX = 35
+MAX_GRID_PX = 1400
 PROFILE_LABELS = {
     "interactive": "Interactive chat (batch 1, time per token)",
     "serving": "High-throughput serving (aggregate tokens/s)",
@@ -412,7 +415,9 @@ def _show(rec, snapshot: dict, setup: str) -> None:
     )
     table = display_rows(snapshot["ranking"])
     if table:
-        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", key="advise_ranking")
+        # tall enough for every ranked row: a scrolled grid hides the formats the user came to compare
+        height = min(ROW_PX * (len(table) + 1) + 3, MAX_GRID_PX)
+        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", height=height, key="advise_ranking")
         with st.expander("Why each format ranks where it does"):
             for c in rec.ranked:
                 st.markdown(f"**{c.format_name}**: " + md_text(" ".join(c.reasons)))

@@ -102,14 +102,17 @@ def test_issue17_behaviours(tmp_path):
             page.get_by_role("link", name="Advise", exact=True).click()
             expect(page.get_by_text("Llama 3.1 8B on 1x NVIDIA A100 SXM4 80GB")).to_be_visible(timeout=TIMEOUT_MS)
             assert "NVIDIA A100 SXM4 80GB" in _select_text(page, "Accelerator")
-            assert page.get_by_label("Batch / concurrency (0 = profile default)", exact=True).input_value() == "16"
+            expect(page.get_by_label("Batch / concurrency (0 = profile default)", exact=True)).to_have_value("16")
             expect(page).to_have_url(re.compile(r"batch=16"), timeout=TIMEOUT_MS)
 
             # 3. the URL alone restores the page (a fresh context is a new visitor)
             other = browser.new_context(viewport={"width": 1500, "height": 1400}).new_page()
             other.goto(advise_url, wait_until="domcontentloaded")
             expect(other.get_by_text("Llama 3.1 8B on 1x NVIDIA A100 SXM4 80GB")).to_be_visible(timeout=TIMEOUT_MS)
-            assert other.get_by_label("Batch / concurrency (0 = profile default)", exact=True).input_value() == "16"
+            # the number box is drawn before its seeded value arrives: wait for it rather than read it once
+            expect(other.get_by_label("Batch / concurrency (0 = profile default)", exact=True)).to_have_value(
+                "16", timeout=TIMEOUT_MS
+            )
             other.context.close()
 
             # 4. share: a full link, opened in a fresh context, shows the same verdict first
