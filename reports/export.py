@@ -42,7 +42,7 @@ INPUT_LABELS = {
     "engine": "Engine",
     "usd_per_device_hour": "Price per device-hour (USD)",
 }
-HIDDEN_INPUTS = {"hardware", "model", "speed_key", "probe"}
+HIDDEN_INPUTS = {"hardware", "model", "speed_key", "probe", "custom_model"}
 
 
 def table_to_csv(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:

@@ -28,7 +28,9 @@ from reports.export import to_csv, to_html, to_json, to_markdown, to_print_html
 from reports.figures import report_figures
 from reports.service import ReportError, create_report
 from reports.snapshot import PROFILE_SPEED, build_snapshot
+from store.custom_models import REF_KEY, report_model_ref
 from store.migrate import probe_reports_token, results_token
+from ui.model_input import SELECTED_KEY, is_custom_model_id, model_input
 from ui.params import Param, parse_params
 from ui.resources import catalog, context, db_engine
 from ui.state import (
@@ -43,6 +45,7 @@ from ui.state import (
 from ui.verdict import show_verdict
 
 CUSTOM = "custom"
+HF_CONFIG = "hf_config"  # a model from a Hugging Face repo or a config.json (ui.model_input)
 TOLERANCES = ("strict", "moderate", "relaxed")
 #: Streamlit dataframe row height (px) and the tallest ranking grid drawn without its own scroll bar.
 ROW_PX = 35
@@ -58,7 +61,7 @@ PROFILE_LABELS = {
 
 def _spec() -> list[Param]:
     cat = catalog()
-    models = tuple(sorted(default_models())) + (CUSTOM,)
+    models = tuple(sorted(default_models())) + (CUSTOM, HF_CONFIG)
     engines = ("any", *sorted(cat.engines))
     return [
         Param("hw", "choice", "h100_sxm5_80gb", choices=tuple(sorted(cat.skus))),
@@ -67,6 +70,7 @@ def _spec() -> list[Param]:
         Param("gpus", "int", 1, minimum=1, maximum=64),
         Param("model", "choice", "llama-3.1-70b", choices=models),
         Param("params_b", "float", 8.0, minimum=0.1, maximum=5000),
+        Param("cmodel", "str", ""),
         Param("profile", "choice", "serving", choices=tuple(p.value for p in Profile)),
         Param("batch", "int", 0, minimum=0, maximum=4096),
         Param("in", "int", 0, minimum=0, maximum=1_048_576),
@@ -264,13 +268,24 @@ def _render() -> None:
         st.subheader("Model")
         model_id = st.selectbox(
             "Model",
-            [*sorted(models), CUSTOM],
-            format_func=lambda m: "Custom (from parameter count)" if m == CUSTOM else models[m].name,
+            [*sorted(models), CUSTOM, HF_CONFIG],
+            format_func=lambda m: {
+                CUSTOM: "Custom (from parameter count)",
+                HF_CONFIG: "From Hugging Face / config.json",
+            }.get(m, models[m].name if m in models else m),
             key="a_model",
         )
+        choice = None
         if model_id == CUSTOM:
             params_b = st.number_input("Parameters (billions)", 0.1, 5000.0, step=1.0, key="a_params_b")
             model = custom_model(float(params_b))
+        elif model_id == HF_CONFIG:
+            wanted = st.session_state.get("a_cmodel") or ""
+            if is_custom_model_id(wanted) and st.session_state.get(SELECTED_KEY) != wanted:
+                st.session_state[SELECTED_KEY] = wanted  # from the URL or a report: the stored model, no fetch
+            choice = model_input(db_engine(), key="a_mi")
+            model = choice.spec if choice else None
+            st.session_state["a_cmodel"] = choice.model_id if choice else ""
         else:
             model = models[model_id]
             kind = f"MoE, {model.active_params_b:g}B active" if model.n_experts else "dense"
@@ -298,6 +313,7 @@ def _render() -> None:
         "gpus": gpus,
         "model": model_id,
         "params_b": st.session_state.get("a_params_b") if model_id == CUSTOM else None,
+        "cmodel": st.session_state.get("a_cmodel") if model_id == HF_CONFIG else None,
         "profile": profile,
         "batch": batch,
         "in": in_len,
@@ -310,7 +326,7 @@ def _render() -> None:
     }
     _sync_query_params(values)
     st.session_state[ADVISE_VALUES_KEY] = {**values, "params_b": st.session_state.get("a_params_b")}
-    if target is None:
+    if target is None or model is None:
         return
 
     workload = Workload(
@@ -347,6 +363,9 @@ def _render() -> None:
         "usd_per_device_hour": price,
         "speed_key": PROFILE_SPEED.get(profile, ("decode_tok_s", ""))[0],
     }
+    if choice is not None:  # the config travels with the report: it reopens without the Hub
+        inputs["model_source"] = model.source
+        inputs[REF_KEY] = report_model_ref(choice.entry)
     evidence = _evidence_rows(measurements, target, model.id)
     price_info = None
     if price:
