@@ -13,9 +13,7 @@ import hashlib
 import http.server
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -24,6 +22,7 @@ import pytest
 
 from advisor import hub
 from advisor.models import default_models
+from tests.local_http import serve
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "hf_configs"
 COMMIT = "a" * 40
@@ -157,18 +156,6 @@ def _handler(state: FakeHub) -> type[http.server.BaseHTTPRequestHandler]:
     return Hub
 
 
-@contextmanager
-def _serve(host: str, handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
-    srv = http.server.ThreadingHTTPServer((host, 0), handler)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{host}:{srv.server_address[1]}"
-    finally:
-        srv.shutdown()
-        srv.server_close()
-
-
 @pytest.fixture
 def fake_hub(monkeypatch, tmp_path) -> Iterator[FakeHub]:
     state = FakeHub()
@@ -199,7 +186,7 @@ def fake_hub(monkeypatch, tmp_path) -> Iterator[FakeHub]:
     for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "TRANSFORMERS_OFFLINE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
-    with _serve("127.0.0.1", _handler(state)) as url:
+    with serve("127.0.0.1", _handler(state)) as url:
         state.url = url
         monkeypatch.setenv("HF_ENDPOINT", url)
         yield state
@@ -365,7 +352,7 @@ def test_redirect_to_another_host_is_refused_and_never_followed(fake_hub, where)
         def log_message(self, *_a):
             pass
 
-    with _serve("127.0.0.2", Other) as other:
+    with serve("127.0.0.2", Other) as other:
         fake_hub.repos["redir/model"] = Repo({"config.json": _config("qwen3-8b")}, **{where: other})
         with pytest.raises(hub.HubRedirectError, match="redirected to another host .*127.0.0.2.*not contacted"):
             hub.fetch_config("redir/model")

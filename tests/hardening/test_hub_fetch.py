@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import http.server
 import importlib
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
+
+from tests.local_http import serve
 
 MODULES = ("advisor.hub", "advisor.model_hub", "advisor.hf_hub", "advisor.hub_fetch", "advisor.model_config")
 FUNCTIONS = ("fetch_config", "fetch_config_json", "fetch_model_config", "download_config")
@@ -38,18 +37,6 @@ def _fetcher():
     )
 
 
-@contextmanager
-def _server(host: str, handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
-    srv = http.server.ThreadingHTTPServer((host, 0), handler)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{host}:{srv.server_address[1]}"
-    finally:
-        srv.shutdown()
-        srv.server_close()
-
-
 def test_hub_fetch_refuses_redirects_to_other_hosts_and_oversized_responses(monkeypatch):
     mod, fetch = _fetcher()
     other_hits: list[str] = []
@@ -68,7 +55,7 @@ def test_hub_fetch_refuses_redirects_to_other_hosts_and_oversized_responses(monk
         def log_message(self, *_a):
             pass
 
-    with _server("127.0.0.2", Other) as other:
+    with serve("127.0.0.2", Other) as other:
 
         class Hub(http.server.BaseHTTPRequestHandler):
             def _answer(self, with_body: bool) -> None:
@@ -102,7 +89,7 @@ def test_hub_fetch_refuses_redirects_to_other_hosts_and_oversized_responses(monk
             def log_message(self, *_a):
                 pass
 
-        with _server("127.0.0.1", Hub) as hub:
+        with serve("127.0.0.1", Hub) as hub:
             monkeypatch.setenv("HF_ENDPOINT", hub)
             monkeypatch.setenv("HF_HUB_OFFLINE", "0")
             for repo, words in (
