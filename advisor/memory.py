@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from advisor.formats import Format, FormatKind, get_format
-from advisor.models import kv_bytes_per_token
+from advisor.models import attention_layer_count, kv_bytes_per_token
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -117,11 +117,14 @@ def activation_bytes(model: ModelSpec, batch: int, input_len: int) -> float:
 
 
 def lora_adapter_params(model: ModelSpec, rank: int) -> float:
-    """LoRA on every attention and MLP projection: rank x (in + out) per projection, per layer."""
+    """LoRA on every attention and MLP projection: rank x (in + out) per projection, on the layers that have
+    that projection (softmax-attention layers for q/k/v/o; MLP layers for gate/up/down)."""
     h, q, kv = model.hidden_size, model.n_heads * model.head_dim, model.n_kv_heads * model.head_dim
     inter = model.intermediate_size or 4 * h
-    per_layer = (h + q) + 2 * (h + kv) + (q + h) + 2 * (h + inter) + (inter + h)
-    return float(rank * per_layer * model.n_layers)
+    attn = (h + q) + 2 * (h + kv) + (q + h)
+    mlp = 2 * (h + inter) + (inter + h)
+    mlp_layers = model.mlp_layers if model.mlp_layers is not None else model.n_layers
+    return float(rank * (attn * attention_layer_count(model) + mlp * mlp_layers))
 
 
 @dataclass(frozen=True)

@@ -326,6 +326,15 @@ def _sliding_layer_count(spec: ModelSpec) -> int:
     return min(spec.sliding_window_layers, attention_layer_count(spec))
 
 
+def attended_positions(spec: ModelSpec, positions: float) -> float:
+    """Sum over the softmax-attention layers of the positions one query attends to when ``positions`` are
+    visible: a full layer sees all of them, a sliding-window layer at most its window; linear-attention and
+    Mamba layers keep a fixed-size state and attend to none (their cost is in the linear-layer parameters)."""
+    sliding = _sliding_layer_count(spec)
+    full = attention_layer_count(spec) - sliding
+    return full * positions + sliding * min(positions, float(spec.sliding_window or positions))
+
+
 def _mla_params(spec: ModelSpec) -> int:
     h = spec.hidden_size
     nope = spec.qk_nope_head_dim or spec.head_dim

@@ -25,6 +25,7 @@ from advisor.estimate import Estimate, estimate
 from advisor.fit_options import FitOption, MoeMixedPlan, fit_options, moe_mixed_plan
 from advisor.formats import Format, FormatKind, get_format
 from advisor.memory import split_params
+from advisor.models import attention_layer_count
 from advisor.quality import model_quality, parse_tolerance, within_tolerance
 from advisor.support import resolve_support
 from advisor.workload import Profile, Workload
@@ -226,7 +227,7 @@ def _mixed_precision(
     if attn_fmt not in table:
         return None
     h, q, kv = model.hidden_size, model.n_heads * model.head_dim, model.n_kv_heads * model.head_dim
-    attn_params = model.n_layers * (h * q + 2 * h * kv + q * h)
+    attn_params = attention_layer_count(model) * (h * q + 2 * h * kv + q * h)
     split = split_params(model)
     body = split.body
     if attn_params <= 0 or attn_params >= body:

@@ -28,6 +28,9 @@ The physics, each with its reason:
   (``kv_bw_rel``): the estimate does not depend on which engines a format lists, or in what order.
 * **MLA** (DeepSeek): decode attention runs on the compressed latent (each head reads ``kv_lora_rank +
   qk_rope_head_dim`` wide keys and ``kv_lora_rank`` wide values), so its FLOPs grow with the head count.
+* **hybrid and windowed attention**: attention FLOPs count only the softmax-attention layers, and a
+  sliding-window layer attends to at most its window (``models.attended_positions``); linear-attention and
+  Mamba layers (Qwen3-Next, Nemotron-H) add no per-position cost.
 * **tensor parallelism**: two ring all-reduces per layer over the interconnect (link_eff, latency).
 
 Every parameter comes with the evidence it was fitted on (rows, sources); ``SpeedEstimate.evidence`` names the
@@ -43,7 +46,7 @@ from typing import TYPE_CHECKING
 
 from advisor.formats import SIXTEEN_BIT, Format
 from advisor.memory import PREFILL_CHUNK_TOKENS, kv_element_bytes, split_params, weight_bytes
-from advisor.models import kv_bytes_per_token
+from advisor.models import attended_positions, kv_bytes_per_token
 from hardware_db.schema import Support
 
 if TYPE_CHECKING:
@@ -247,7 +250,8 @@ def estimate_speed(
     chunks = max(1, math.ceil(tokens / PREFILL_CHUNK_TOKENS))
     route_share = (split.n_active_experts / split.n_experts) if split.expert_each > 0 else 1.0
     lin_flops = 2.0 * active_linear * tokens
-    attn_flops = 2.0 * model.n_layers * q_dim * L * (L + 2 * P) * B  # QK^T and AV, causal, over the prefix too
+    # QK^T and AV, causal over the prompt (a query sees L/2 + P positions on average), softmax layers only
+    attn_flops = 4.0 * q_dim * L * B * attended_positions(model, L / 2.0 + P)
     pre_bytes = w_total * chunks + B * (L + P) * kv_bytes_per_token(model, kv_b, L + P)
     fill = _fill(tokens / chunks * route_share, half)  # MoE: each routed expert sees its share of the tokens
     t_pre_cmp = None
@@ -272,9 +276,9 @@ def estimate_speed(
     dec_lin_flops = 2.0 * active_linear * B
     if model.kv_lora_rank:  # MLA decode attends in the latent space: every head reads kv_lora + rope wide keys
         per_head = 2.0 * model.kv_lora_rank + (model.qk_rope_head_dim or 0)
-        dec_attn_flops = 2.0 * model.n_layers * model.n_heads * per_head * ctx_len * B
+        dec_attn_flops = 2.0 * model.n_heads * per_head * attended_positions(model, ctx_len) * B
     else:
-        dec_attn_flops = 4.0 * model.n_layers * q_dim * ctx_len * B
+        dec_attn_flops = 4.0 * q_dim * attended_positions(model, ctx_len) * B
     t_dec_mem = (dec_weight / bw_eff + dec_kv / kv_eff) / (n * bw * 1e9) if bw else None
     t_dec_cmp = None
     if peak_lin:

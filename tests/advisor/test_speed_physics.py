@@ -73,3 +73,31 @@ def test_the_engine_changes_the_estimate():
     by_engine = {e: estimate(m, "fp8_w8a8", hw, w, engine=e, ctx=CTX).speed for e in ("tensorrt_llm", "vllm")}
     assert all(s.engine == e for e, s in by_engine.items())
     assert {s.evidence["decode_bw_eff"] for s in by_engine.values()}  # every estimate names its evidence
+
+
+def _long_prompt_speed(model, sku="h100_sxm5_80gb", fmt="bf16"):
+    w = Workload(batch=1, input_len=32768, output_len=256)
+    return estimate(model, fmt, CTX.target(sku), w, ctx=CTX).speed
+
+
+def test_attention_cost_counts_only_softmax_layers_of_a_hybrid():
+    """Nemotron-H: 10 of 118 layers attend; calling every layer an attention layer must slow a 32k prefill."""
+    from dataclasses import replace
+
+    m = CTX.models["nemotron-h-56b"]
+    as_all_attention = replace(m, attention_layers=m.n_layers, mamba_layers=None, linear_attention_layers=None)
+    hybrid, dense_attn = _long_prompt_speed(m), _long_prompt_speed(as_all_attention)
+    assert hybrid.prefill_tok_s > 1.5 * dense_attn.prefill_tok_s
+
+
+def test_sliding_window_layers_attend_only_within_their_window():
+    from dataclasses import replace
+
+    from advisor.models import attended_positions
+
+    m = CTX.models["gemma-3-27b"]
+    assert m.sliding_window and m.sliding_window_layers
+    assert attended_positions(m, 32768) < 0.25 * m.n_layers * 32768
+    assert attended_positions(m, 100) == m.n_layers * 100  # inside the window every layer sees everything
+    full = replace(m, sliding_window=None, sliding_window_layers=None)
+    assert _long_prompt_speed(m).prefill_tok_s > _long_prompt_speed(full).prefill_tok_s
