@@ -127,6 +127,7 @@ def to_markdown(report: dict[str, Any], link: str = "") -> str:
         *[f"- {_md_cell(line)}" for line in s.lines()],
         *([f"- Quality source: <{s.quality_source}>"] if s.quality_source.startswith("http") else []),
         "",
+        *_md_deploy(s),
         _md_cell(_meta(report, s)) + (f" Link: <{link}>" if link else "") + "\n",
         "## Ranking\n",
         _md_table(t["ranking"]),
@@ -145,6 +146,33 @@ def to_markdown(report: dict[str, Any], link: str = "") -> str:
     return "\n".join(parts)
 
 
+def _md_deploy(s: Summary) -> list[str]:
+    if not s.ok:
+        return []
+    parts = ["## Deploy\n", _md_cell(s.deploy_note), ""]
+    for line in s.deploy:
+        src = f" (source: <{line.source}>)" if line.source.startswith("http") else ""
+        fence = "~~~~" if "```" in line.command else "```"
+        parts += [f"{_md_cell(line.title)}{src}:\n", f"{fence}bash", line.command, fence, ""]
+    return parts
+
+
+def _html_deploy(s: Summary) -> str:
+    if not s.ok:
+        return ""
+    esc = html.escape
+    steps = "".join(
+        f"<h3>{esc(line.title)}</h3><pre><code>{esc(line.command)}</code></pre>"
+        + (
+            f'<p class="meta">Source: <a href="{esc(line.source)}">{esc(line.source)}</a></p>'
+            if line.source.startswith("http")
+            else ""
+        )
+        for line in s.deploy
+    )
+    return f"<h2>Deploy</h2><p>{esc(s.deploy_note)}</p>{steps}"
+
+
 def _html_table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "<p><em>none</em></p>"
@@ -159,7 +187,7 @@ def _html_table(rows: list[dict[str, Any]]) -> str:
 _CSS = (
     "body{font-family:system-ui,sans-serif;margin:2rem;max-width:1200px;color:#111}"
     "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}"
-    "th{background:#f3f3f3}.verdict{border:2px solid #1a9850;border-radius:6px;padding:0.5rem 1rem;margin:1rem 0}"
+    "th{background:#f3f3f3}pre{background:#f6f6f6;padding:0.5rem;white-space:pre-wrap}.verdict{border:2px solid #1a9850;border-radius:6px;padding:0.5rem 1rem;margin:1rem 0}"
     ".verdict h2{margin:0.3rem 0}.meta{color:#555;font-size:13px}"
     "@media print{body{margin:0.5cm;max-width:none}a{color:#000}.noprint{display:none}"
     "table{font-size:10px;page-break-inside:auto}tr{page-break-inside:avoid}}"
@@ -179,6 +207,7 @@ def _html_body(report: dict[str, Any], charts: str, link: str) -> str:
     notes = "".join(f"<li>{esc(str(n))}</li>" for n in snap.get("notes", []))
     return f"""<h1>{title}</h1>
 <div class="verdict"><h2>Verdict: {esc(s.headline)}</h2><ul>{lines}</ul></div>
+{_html_deploy(s)}
 <p class="meta">{esc(_meta(report, s))}{link_html}</p>
 <h2>Ranking</h2>{_html_table(t["ranking"])}
 {charts}

@@ -98,6 +98,7 @@ def ranking_rows(
                 "release": c.release.repo if c.release else "",
                 "reason": e.support.reason,
                 "support_source": e.support.source,
+                "deploy": c.deploy.to_dict() if c.deploy else None,
             }
         )
     return rows
@@ -177,6 +178,7 @@ def verdict_of(snapshot: Mapping[str, Any]) -> dict[str, Any] | None:
         "quality_source": top.get("quality_source") or "",
         "quality_basis": top.get("quality_basis") or "",
         "cost_per_mtok_usd": top.get("cost_per_mtok_usd"),
+        "deploy": top.get("deploy"),
     }
 
 
@@ -212,6 +214,7 @@ def build_verdict(rec: Recommendation, rows: list[dict[str, Any]], profile: str,
         "quality_source": e.quality.source,
         "quality_basis": e.quality.basis,
         "cost_per_mtok_usd": rows[0].get("cost_per_mtok_usd") if rows else None,
+        "deploy": best.deploy.to_dict() if best.deploy else None,
     }
 
 

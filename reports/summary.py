@@ -9,6 +9,16 @@ from typing import Any
 from reports.display import fmt_band, fmt_num, fmt_usd, quality_label, support_label
 from reports.snapshot import verdict_of
 
+#: What each deploy step is, in words (``advisor.deploy.DeployStep.what``).
+STEP_TITLE = {"pull": "Get the checkpoint", "quantize": "Quantize it", "serve": "Serve it"}
+
+
+@dataclass(frozen=True)
+class DeployLine:
+    title: str  # "Serve it"
+    command: str
+    source: str  # the page the command's template was taken from
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -21,6 +31,8 @@ class Summary:
     cost: str
     versions: str
     ok: bool  # False: nothing fits or runs
+    deploy: tuple[DeployLine, ...] = ()  # the commands to produce and serve the recommended format
+    deploy_note: str = ""  # which checkpoint is served (official release or one you quantize)
 
     def lines(self) -> list[str]:
         return [self.why, self.fits, self.speed, self.quality, self.cost]
@@ -82,6 +94,7 @@ def summarize(snapshot: dict[str, Any], catalog_version: str | None = None) -> S
         cost = f"Cost: unknown (no throughput estimate) at {fmt_usd(usd)} per device-hour."
     else:
         cost = "Cost: no price per device-hour given, so no cost per token."
+    deploy, deploy_note = deploy_lines(v.get("deploy"))
     return Summary(
         headline=headline,
         why=why,
@@ -92,4 +105,30 @@ def summarize(snapshot: dict[str, Any], catalog_version: str | None = None) -> S
         cost=cost,
         versions=version_text,
         ok=True,
+        deploy=deploy,
+        deploy_note=deploy_note,
     )
+
+
+def deploy_lines(plan: dict[str, Any] | None) -> tuple[tuple[DeployLine, ...], str]:
+    """A snapshot's deploy plan (``DeployPlan.to_dict``) as titled commands, and which checkpoint it serves."""
+    if not plan or not plan.get("steps"):
+        return (), "No deploy commands for this format: no engine in the catalog serves it on this hardware."
+    lines = tuple(
+        DeployLine(
+            STEP_TITLE.get(st.get("what", ""), str(st.get("what", "")).capitalize()),
+            st["command"],
+            st.get("source", ""),
+        )
+        for st in plan["steps"]
+    )
+    ckpt = plan.get("checkpoint") or ""
+    whats = {st.get("what") for st in plan["steps"]}
+    if "pull" in whats:
+        who = "the model publisher's own" if plan.get("official_checkpoint") else "a vendor's"
+        note = f"Uses {who} pre-quantized checkpoint {ckpt}: no quantizing needed."
+    elif "quantize" in whats:
+        note = f"No published checkpoint in the catalog for this format: the quantize step writes {ckpt}."
+    else:
+        note = f"Serves {ckpt} as it is (the engine converts it at load, if at all)."
+    return lines, note

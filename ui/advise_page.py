@@ -28,6 +28,7 @@ from reports.export import to_csv, to_html, to_json, to_markdown, to_print_html
 from reports.figures import report_figures
 from reports.service import ReportError, create_report
 from reports.snapshot import PROFILE_SPEED, build_snapshot
+from reports.summary import deploy_lines
 from store.custom_models import REF_KEY, report_model_ref
 from store.migrate import probe_reports_token, results_token
 from ui.model_input import SELECTED_KEY, is_custom_model_id, model_input
@@ -440,6 +441,12 @@ def _show(rec, snapshot: dict, setup: str) -> None:
         with st.expander("Why each format ranks where it does"):
             for c in rec.ranked:
                 st.markdown(f"**{c.format_name}**: " + md_text(" ".join(c.reasons)))
+        with st.expander("Deploy commands for every ranked format"):
+            for row in snapshot["ranking"]:
+                lines, note = deploy_lines(row.get("deploy"))
+                st.markdown(f"**{md_text(row['format'])}**: {md_text(note)}")
+                for line in lines:
+                    st.code(f"# {line.title}\n{line.command}", language="bash")
     if rec.mixed_precision is not None:
         mp = rec.mixed_precision
         st.info(f"Mixed precision suggestion: {mp.description}. {mp.reason}")

@@ -73,3 +73,31 @@ def test_every_export_says_the_same_thing(report):
     assert json.loads(to_json(report))["summary"]["headline"] == s.headline
     rows = list(csv.DictReader(io.StringIO(to_csv(report))))
     assert rows[0]["format_id"] == first["format_id"] and float(rows[0]["cost_per_mtok_usd"]) > 0
+
+
+def test_every_export_carries_the_deploy_commands(report):
+    v = report["snapshot"]["verdict"]
+    steps = v["deploy"]["steps"]
+    serve = next(st["command"] for st in steps if st["what"] == "serve")
+    assert serve.startswith("vllm serve") and "--tensor-parallel-size 2" in serve, serve
+    s = summarize(report["snapshot"])
+    assert [line.command for line in s.deploy] == [st["command"] for st in steps]
+    assert s.deploy_note
+    md, page, printable = to_markdown(report), to_html(report), to_print_html(report)
+    assert md.index("## Deploy") < md.index("## Ranking")
+    for st in steps:
+        assert f"```bash\n{st['command']}\n```" in md
+        esc = st["command"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+        assert f"<pre><code>{esc}</code></pre>" in page and esc in printable
+    assert json.loads(to_json(report))["summary"]["deploy"][-1]["command"] == steps[-1]["command"]
+    # every ranked row carries its own plan, so the page can show the commands for any format
+    ranking = report["snapshot"]["ranking"]
+    assert all(r["deploy"]["format"] == r["format_id"] for r in ranking if r["engine_ids"])
+    assert all(r["deploy"] is None for r in ranking if not r["engine_ids"])
+
+
+def test_a_report_without_deploy_data_says_so():
+    from reports.summary import deploy_lines
+
+    lines, note = deploy_lines(None)
+    assert lines == () and "no engine" in note

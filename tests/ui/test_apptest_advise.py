@@ -66,6 +66,10 @@ def test_share_stores_a_snapshot_that_opens_read_only(monkeypatch, sqlite_url):
     view = _run(monkeypatch, sqlite_url, report=rid)
     assert not view.exception
     assert view.dataframe[0].value["Format"].tolist() == [r["format"] for r in stored["snapshot"]["ranking"]]
+    # the deploy commands of the verdict: on the page, in the stored snapshot and on the stakeholder's view
+    serve = next(st["command"] for st in stored["snapshot"]["verdict"]["deploy"]["steps"] if st["what"] == "serve")
+    assert serve in [c.value for c in at.code] and serve in [c.value for c in view.code]
+    assert any(c.value.endswith(serve) for c in at.code if c.value.startswith("# Serve it"))  # per-format list
 
 
 def test_custom_model_from_parameter_count(monkeypatch, sqlite_url):
