@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 DEPLOY_PATH = Path(__file__).parent / "data" / "deploy.toml"
 #: vLLM ``--quantization`` values for formats whose checkpoint must be named (others are read from config.json).
-VLLM_QUANT_FLAG = {"fp8_w8a8": " --quantization fp8", "gguf_q4_k_m": " --quantization gguf"}
+VLLM_QUANT_FLAG = {"fp8_w8a8": " --quantization fp8"}
 #: Pages the vLLM defaults come from (gpu_memory_utilization 0.9).
 VLLM_ENGINE_ARGS = "https://docs.vllm.ai/en/latest/configuration/engine_args.html"
 
@@ -63,6 +63,8 @@ def load_templates(path: Path = DEPLOY_PATH) -> dict:
         for key in ("serve", "source"):
             if key not in e:
                 raise DeployDataError(f"{path.name}: [engines.{eid}] needs {key!r}")
+        if "serve_gguf" in e and "serve_gguf_source" not in e:
+            raise DeployDataError(f"{path.name}: [engines.{eid}] serve_gguf needs 'serve_gguf_source'")
     for fid, f in data.get("formats", {}).items():
         for key in ("produce", "produce_source"):
             if key not in f:
@@ -125,7 +127,9 @@ def deploy_plan(
         kv_flag = eng.get("kv_flags", {}).get(kv_format or "", "")
         quant_flag = VLLM_QUANT_FLAG.get(fmt.id, "") if engine == "vllm" and release is None and not steps else ""
         offload = f" --n-cpu-moe {n_cpu_moe}" if n_cpu_moe else ""
-        cmd = eng["serve"].format(
+        gguf = fmt.family == "gguf" and "serve_gguf" in eng
+        cmd = eng["serve_gguf" if gguf else "serve"].format(
+            model=base,
             checkpoint=checkpoint,
             out=checkpoint if release is not None else out,
             tp=workload.gpus,
@@ -135,7 +139,7 @@ def deploy_plan(
             quant_flag=quant_flag,
             offload_flag=offload,
         )
-        steps.append(DeployStep("serve", cmd, eng["source"]))
+        steps.append(DeployStep("serve", cmd, eng["serve_gguf_source" if gguf else "source"]))
     else:
         steps.append(DeployStep("serve", f"(no serve template recorded for engine {engine!r})", ""))
     return DeployPlan(fmt.id, engine, tuple(steps), checkpoint, bool(release and release.official))
