@@ -121,7 +121,7 @@ def detect_format(text: str, file_name: str = "") -> str:
             data = load_json(stripped)  # raises a clear message for truncated or broken JSON
         except UnreadableFile as exc:
             if not stripped.startswith("["):
-                raise
+                raise UnreadableFile(f"{exc}; expected {ACCEPTED}") from exc
             not_json = str(exc)  # "[TRT-LLM] ..." and "[05/28/2025-...]" logs begin with "[": read on as text
         else:
             return _detect_json(data)
