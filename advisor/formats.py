@@ -76,6 +76,11 @@ class Format:
     finetune_base: bool = False  # a QLoRA-style fine-tune can train adapters on a base stored in this format
     # (min, max) of a variable-bitrate format (EXL2): bits_per_weight is then a typical value, a file's own wins
     bits_per_weight_range: tuple[float, float] | None = None
+    # whole_model_average formats: bits of the output and token-embedding tensors, and the model the average was
+    # measured on (its parameters and embedding size), so the average can be split into body and those tensors
+    output_bpw: float | None = None
+    token_embd_bpw: float | None = None  # None = the body's own type
+    average_ref: tuple[float, float] | None = None  # (parameters, embedding parameters) of the reference model
 
     @property
     def is_weight_only(self) -> bool:
@@ -103,10 +108,12 @@ _ALLOWED = set(_REQUIRED) | {
     "name_patterns",
     "finetune_base",
     "bits_per_weight_range",
+    "output_bpw",
+    "token_embd_bpw",
 }
 
 
-def _parse(fid: str, raw: dict, path: Path) -> Format:
+def _parse(fid: str, raw: dict, path: Path, average_ref: tuple[float, float] | None = None) -> Format:
     where = f"{path}: formats.{fid}"
     extra = sorted(set(raw) - _ALLOWED)
     if extra:
@@ -139,6 +146,15 @@ def _parse(fid: str, raw: dict, path: Path) -> Format:
         if len(bpw_range) != 2 or not 1.0 <= float(bpw_range[0]) <= bpw <= float(bpw_range[1]) <= 32.0:
             raise FormatError(f"{where}: bits_per_weight_range {bpw_range} must be [min, max] around bits_per_weight")
         bpw_range = (float(bpw_range[0]), float(bpw_range[1]))
+    tensor_bits = {}
+    for key in ("output_bpw", "token_embd_bpw"):
+        if key in raw:
+            if not raw.get("whole_model_average"):
+                raise FormatError(f"{where}: {key} only applies to whole_model_average formats")
+            value = raw[key]
+            if not isinstance(value, int | float) or not 1.0 <= float(value) <= 32.0:
+                raise FormatError(f"{where}: {key} {value!r} must be a number of bits between 1 and 32")
+            tensor_bits[key] = float(value)
     source = str(raw["source"])
     if not source.startswith(("https://", "http://")):
         raise FormatError(f"{where}: source must be a URL")
@@ -167,6 +183,9 @@ def _parse(fid: str, raw: dict, path: Path) -> Format:
         name_patterns=_patterns(raw.get("name_patterns", ()), where),
         finetune_base=bool(raw.get("finetune_base", False)),
         bits_per_weight_range=bpw_range,
+        output_bpw=tensor_bits.get("output_bpw"),
+        token_embd_bpw=tensor_bits.get("token_embd_bpw"),
+        average_ref=average_ref if "output_bpw" in tensor_bits else None,
     )
 
 
@@ -184,7 +203,23 @@ def load_formats(path: Path = FORMATS_FILE) -> dict[str, Format]:
     with path.open("rb") as fh:
         data = tomllib.load(fh)
     table = data.get("formats", {})
-    return {fid: _parse(fid, raw, path) for fid, raw in sorted(table.items())}
+    return {fid: _parse(fid, raw, path, _average_reference(data, path)) for fid, raw in sorted(table.items())}
+
+
+def _average_reference(data: dict, path: Path) -> tuple[float, float] | None:
+    """``[gguf_average_reference]``: (parameters, embedding parameters) of the model GGUF averages come from."""
+    ref = data.get("gguf_average_reference")
+    if ref is None:
+        return None
+    try:
+        params, embed = float(ref["params_b"]) * 1e9, float(ref["embedding_params"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FormatError(
+            f"{path}: [gguf_average_reference] needs numeric params_b and embedding_params ({exc})"
+        ) from exc
+    if not 0 < 2 * embed < params:
+        raise FormatError(f"{path}: [gguf_average_reference] embedding_params must be under half of the parameters")
+    return params, embed
 
 
 def default_formats() -> Mapping[str, Format]:

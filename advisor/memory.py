@@ -77,12 +77,21 @@ def split_params(model: ModelSpec) -> ParamSplit:
 def weight_bytes(model: ModelSpec, fmt: Format) -> float:
     """Bytes of all weights: quantized body at the format's effective bpw, kept layers at 16-bit.
 
-    GGUF averages (``whole_model_average``) already include the higher-precision tensors."""
+    GGUF averages (``whole_model_average``) include the output and token-embedding tensors at the share they have
+    in the reference model; with their bit widths known (``output_bpw``) the average is split into the body's
+    bits and those tensors', so a model whose embeddings are a smaller share (70B: 3% vs 8B: 13%) gets a smaller
+    file, as llama-quantize writes it."""
     if fmt.kind is not FormatKind.WEIGHTS:
         raise ValueError(f"{fmt.id} is a {fmt.kind.value} format, not a weight format")
     split = split_params(model)
     if fmt.whole_model_average:
-        return split.total * fmt.bytes_per_weight
+        if fmt.output_bpw is None or fmt.average_ref is None:
+            return split.total * fmt.bytes_per_weight
+        body_bits, embd_bits = gguf_body_bits(fmt)
+        if model.tied_embeddings:  # one token_embd, written at the output type (llama.cpp: no output tensor)
+            return (split.total - split.embed_in) * body_bits / 8.0 + split.embed_in * fmt.output_bpw / 8.0
+        body = split.total - split.embed_in - split.lm_head
+        return (body * body_bits + split.embed_in * embd_bits + split.lm_head * fmt.output_bpw) / 8.0
     quantized = split.body
     high = 0.0
     for part, count in (("embeddings", split.embed_in), ("lm_head", split.lm_head)):
@@ -91,6 +100,18 @@ def weight_bytes(model: ModelSpec, fmt: Format) -> float:
         else:
             quantized += count
     return quantized * fmt.bytes_per_weight + high * SIXTEEN_BIT_BYTES
+
+
+def gguf_body_bits(fmt: Format) -> tuple[float, float]:
+    """(bits per body weight, bits per token-embedding weight) of a GGUF type, from its whole-file average on the
+    reference model: average x N = body x (N - 2E) + token_embd x E + output x E."""
+    n, e = fmt.average_ref
+    out = fmt.output_bpw
+    if fmt.token_embd_bpw is None:  # token_embd at the body's own type
+        body = (fmt.bits_per_weight * n - out * e) / (n - e)
+        return body, body
+    body = (fmt.bits_per_weight * n - (out + fmt.token_embd_bpw) * e) / (n - 2 * e)
+    return body, fmt.token_embd_bpw
 
 
 def kv_element_bytes(kv_format: str | None, formats: Mapping[str, Format]) -> float:

@@ -48,8 +48,23 @@ def test_weights_keep_embeddings_in_16bit(llama70):
     embed = 128256 * 8192
     expected = (70e9 - 2 * embed) * 4.156 / 8 + 2 * embed * 2
     assert weight_bytes(llama70, f) == pytest.approx(expected)
-    # GGUF averages include everything: params x bpw
-    assert weight_bytes(llama70, get_format("gguf_q4_k_m")) == pytest.approx(70e9 * 4.8944 / 8)
+    # GGUF: the Llama-3.1-8B average (4.8944 bpw, output.weight at Q6_K) split into body and output bits
+    n8, e8 = 8.03e9, 525336576
+    body = (4.8944 * n8 - 6.5625 * e8) / (n8 - e8)
+    expected = ((70e9 - 2 * embed) * body + embed * body + embed * 6.5625) / 8
+    assert weight_bytes(llama70, get_format("gguf_q4_k_m")) == pytest.approx(expected)
+
+
+def test_gguf_averages_scale_with_the_embedding_share(llama70):
+    """An 8B model's whole-file average overcounts a 70B model (embeddings 13% vs 3% of its weights):
+    the 2-bit i-quant of a 70B model is about 19 GB (issue 16), not params x the 8B average (21 GB)."""
+    from advisor.models import default_models
+
+    iq2 = get_format("gguf_iq2_xxs")
+    assert weight_bytes(llama70, iq2) < 0.93 * 70e9 * iq2.bits_per_weight / 8
+    assert weight_bytes(llama70, iq2) / 1e9 == pytest.approx(19.2, abs=0.3)
+    m8 = default_models()["llama-3.1-8b"]
+    assert weight_bytes(m8, iq2) == pytest.approx(m8.params_b * 1e9 * iq2.bits_per_weight / 8, rel=0.01)
 
 
 def test_tensor_parallel_and_fit(hopper, llama70):

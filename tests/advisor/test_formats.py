@@ -163,3 +163,34 @@ def test_bits_per_weight_range_must_bracket_the_value(tmp_path):
     )
     with pytest.raises(FormatError, match="bits_per_weight_range"):
         load_formats(bad)
+
+
+_BASE = (
+    '[formats.x]\nname="x"\nkind="weights"\nfamily="gguf"\nweight_bits=4\nactivation_bits=16\nbits_per_weight=4.8\n'
+    'design="weight_only"\nmath_format="fp16_or_bf16"\nrequires=[]\nsource="https://a"\nchecked=2026-12-07\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        ("output_bpw = 6.5625\n", "only applies to whole_model_average"),
+        ("whole_model_average = true\noutput_bpw = 'Q6_K'\n", "must be a number of bits"),
+        (
+            "whole_model_average = true\noutput_bpw = 6.5625\n[gguf_average_reference]\nparams_b = 8.03\n",
+            "needs numeric",
+        ),
+    ],
+)
+def test_gguf_tensor_bits_are_checked(tmp_path, extra, match):
+    bad = tmp_path / "formats.toml"
+    bad.write_text(_BASE + extra)
+    with pytest.raises(FormatError, match=match):
+        load_formats(bad)
+
+
+def test_every_gguf_average_knows_its_output_tensor_bits():
+    for f in default_formats().values():
+        if f.whole_model_average:
+            assert f.output_bpw in (5.5, 6.5625, 8.5), f.id
+            assert f.average_ref == pytest.approx((8.03e9, 525336576.0)), f.id

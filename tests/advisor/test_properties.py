@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from advisor.context import Context, default_context
 from advisor.formats import default_formats, get_format
-from advisor.memory import weight_bytes
+from advisor.memory import gguf_body_bits, weight_bytes
 from advisor.recommend import Request, recommend
 from advisor.speed import estimate_speed
 from advisor.support import resolve_support
@@ -77,12 +77,16 @@ def test_weight_bytes_linear_in_params_and_bits(params, k, fid):
     small_vocab = replace(dense_model(params), vocab_size=1)
     embed = small_vocab.hidden_size
     kept = embed * (("embeddings" in f.keep_high_precision) + ("lm_head" in f.keep_high_precision))
+    bits = f.bits_per_weight
     if f.whole_model_average:
         kept = 0
-    expected = (params * 1e9 - kept) * f.bits_per_weight / 8 + kept * 2
-    assert abs(weight_bytes(small_vocab, f) - expected) <= 1e-6 * params * 1e9
+        if f.output_bpw is not None:  # the reference model's average, less its output / embedding tensors
+            bits = gguf_body_bits(f)[0]
+    expected = (params * 1e9 - kept) * bits / 8 + kept * 2
+    tensors = 2 * embed * 4 if f.output_bpw is not None else 0  # the one-row embedding/output at their own bits
+    assert abs(weight_bytes(small_vocab, f) - expected) <= 1e-6 * params * 1e9 + tensors
     # with nothing kept at 16-bit, bytes are exactly linear in parameters and in bits
-    flat = replace(f, keep_high_precision=())
+    flat = replace(f, keep_high_precision=(), output_bpw=None)
     model = dense_model(params)
     assert abs(weight_bytes(model, flat) - params * 1e9 * f.bits_per_weight / 8) <= 1e-6 * params * 1e9
     bigger = replace(model, params_b=params * k)
