@@ -242,7 +242,8 @@ def spec_from_hf_config(
     per_tok = _int(_first(tc, _EXPERTS_PER_TOK)) if n_experts else None
     moe_inter = _int(tc.get("moe_intermediate_size")) if n_experts else None
     shared = _int(tc.get("n_shared_experts")) if n_experts else None
-    shared_width = _int(tc.get("shared_expert_intermediate_size")) if n_experts else None
+    # Qwen3-MoE writes shared_expert_intermediate_size: 0 for "no shared expert"
+    shared_width = (_int(tc.get("shared_expert_intermediate_size")) or None) if n_experts else None
     dense_first = _int(tc.get("first_k_dense_replace")) if n_experts else None
     if n_experts and shared is None:
         if shared_width:

@@ -250,7 +250,21 @@ class QualityFigure:
 
 
 def model_family(model_id: str) -> str:
-    """``llama-3.1-70b`` -> ``llama-3.1``; ``qwen3-30b-a3b`` -> ``qwen3``; ``mistral-7b-v0.1`` -> ``mistral``."""
+    """The catalog's ``family`` of a catalog model (DeepSeek-R1 and V3.2 are the ``deepseek-v3`` family), else
+    from the id: ``llama-3.1-70b`` -> ``llama-3.1``; ``qwen3-30b-a3b`` -> ``qwen3``; ``mistral-7b-v0.1`` ->
+    ``mistral``."""
+    family = _catalog_families().get(model_id)
+    return family or family_from_id(model_id)
+
+
+@lru_cache(maxsize=1)
+def _catalog_families() -> dict[str, str]:
+    from advisor.models import default_models  # the shipped catalog; quality is read after it loads
+
+    return {mid: spec.family for mid, spec in default_models().items() if spec.family}
+
+
+def family_from_id(model_id: str) -> str:
     parts = model_id.lower().split("-")
     out = []
     for p in parts:

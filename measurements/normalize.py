@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from advisor.measurement import Metric
+from advisor.models import attention_layer_count
 
 if TYPE_CHECKING:
     from advisor.context import Context
@@ -182,8 +183,7 @@ class Resolver:
                 if n:
                     self._model_keys.setdefault(model_key(n), value)
                     self._model_keys.setdefault(n.strip().lower(), value)
-            family = re.sub(r"[^a-z]", "", (spec.family or spec.id).lower())
-            self._families.append((family, spec.id, float(spec.params_b)))
+            self._families.append((_family_key(spec.family or spec.id), spec.id, float(spec.params_b)))
         self._memo: dict[tuple, object] = {}
 
     def _cached(self, key: tuple, compute):
@@ -253,6 +253,24 @@ class Resolver:
         ``n_params`` (a parameter count, not billions)."""
         return self._cached(("model", names, n_params, arch), lambda: self._model(names, n_params, arch))
 
+    def _family_hits(self, arch: str, params_b: float) -> list[str]:
+        """Catalog models of ``arch``'s family near ``params_b``: compared with the version digits first ("qwen2"
+        is Qwen2.5, not Qwen3), then by letters alone ("deepseek2" is llama.cpp's name for the DeepSeek-V3 family)."""
+        for keep_digits in (True, False):
+            fam = _family_key(arch, keep_digits)
+            hits = set()
+            for family, mid, p in self._families:
+                key = _family_key(family, keep_digits)
+                if (
+                    fam
+                    and (key.startswith(fam) or fam.startswith(key))
+                    and abs(p - params_b) <= PARAMS_MATCH_TOLERANCE * p
+                ):
+                    hits.add(mid)
+            if hits:
+                return sorted(hits)
+        return []
+
     def _model(self, names: tuple[str, ...], n_params: float | None, arch: str) -> ModelMatch:
         params_b = n_params / 1e9 if n_params else None
         keys = self._model_keys
@@ -266,16 +284,7 @@ class Resolver:
                     model_id, catalog_params = keys[key]
                     return ModelMatch(model_id, params_b or catalog_params)
         if params_b and arch:
-            fam = re.sub(r"[^a-z]", "", arch.lower())
-            hits = sorted(
-                {
-                    mid
-                    for f, mid, p in self._families
-                    if fam
-                    and (f.startswith(fam) or fam.startswith(f))
-                    and abs(p - params_b) <= PARAMS_MATCH_TOLERANCE * p
-                }
-            )
+            hits = self._family_hits(arch, params_b)
             if len(hits) == 1:
                 return ModelMatch(hits[0], params_b)
             if len({self._shapes[h][:-1] for h in hits}) == 1:
@@ -287,6 +296,10 @@ class Resolver:
                 return ModelMatch(None, params_b, f"model ambiguous: {', '.join(hits)}")
         shown = next((n for n in names if n), "")
         return ModelMatch(None, params_b, f"model not in catalog: {shown!r}" if shown else "model not given")
+
+
+def _family_key(name: str, keep_digits: bool = True) -> str:
+    return re.sub(r"[^a-z0-9]" if keep_digits else r"[^a-z]", "", name.lower())
 
 
 def _shape(spec: ModelSpec) -> tuple:
@@ -301,6 +314,8 @@ def _shape(spec: ModelSpec) -> tuple:
         spec.vocab_size,
         spec.n_experts,
         spec.n_active_experts,
+        spec.index_n_heads,  # DeepSeek-V3.2's sparse-attention indexer: not the V3 shape
+        attention_layer_count(spec),  # hybrids (linear attention, Mamba) are not their dense siblings
         spec.max_context,
     )
 

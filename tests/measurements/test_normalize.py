@@ -120,6 +120,16 @@ def test_llama_bench_model_type_and_size_pick_the_model():
     assert unknown.model_id is None and unknown.reason == "model not in catalog: 'mystery 3B Q4_0'"
 
 
+def test_llama_bench_arch_version_digits_pick_the_family():
+    # llama.cpp prints "qwen2" for Qwen2.5 and "qwen3" for Qwen3: both have a ~14.8B model
+    assert RESOLVER.model(("",), 14.77e9, "qwen2").model_id == "qwen2.5-14b"
+    assert RESOLVER.model(("",), 14.77e9, "qwen3").model_id == "qwen3-14b"
+    # no family with the digits: letters alone ("deepseek2" is llama.cpp's DeepSeek-V3 architecture)
+    ds = RESOLVER.model(("",), 671e9, "deepseek2")
+    # V3/R1 and V3.2 differ by V3.2's sparse-attention indexer: a different estimate, so not guessed
+    assert ds.model_id is None and "deepseek-v3.2" in ds.reason and "deepseek-v3" in ds.reason
+
+
 def test_split_old_model_type():
     assert split_model_type("llama 7B mostly Q4_0") == ("llama", "7B", "Q4_0")
     assert split_model_type("qwen3moe 30B.A3B Q4_K - Medium")[2] == "Q4_K - Medium"
