@@ -78,6 +78,7 @@ class Format:
     bits_per_weight_range: tuple[float, float] | None = None
     # whole_model_average formats: bits of the output and token-embedding tensors, and the model the average was
     # measured on (its parameters and embedding size), so the average can be split into body and those tensors
+    same_weights_as: tuple[str, ...] = ()  # formats whose published weights this one stores unchanged
     output_bpw: float | None = None
     token_embd_bpw: float | None = None  # None = the body's own type
     average_ref: tuple[float, float] | None = None  # (parameters, embedding parameters) of the reference model
@@ -110,6 +111,7 @@ _ALLOWED = set(_REQUIRED) | {
     "bits_per_weight_range",
     "output_bpw",
     "token_embd_bpw",
+    "same_weights_as",
 }
 
 
@@ -183,6 +185,7 @@ def _parse(fid: str, raw: dict, path: Path, average_ref: tuple[float, float] | N
         name_patterns=_patterns(raw.get("name_patterns", ()), where),
         finetune_base=bool(raw.get("finetune_base", False)),
         bits_per_weight_range=bpw_range,
+        same_weights_as=tuple(str(x) for x in raw.get("same_weights_as", ())),
         output_bpw=tensor_bits.get("output_bpw"),
         token_embd_bpw=tensor_bits.get("token_embd_bpw"),
         average_ref=average_ref if "output_bpw" in tensor_bits else None,
@@ -203,7 +206,12 @@ def load_formats(path: Path = FORMATS_FILE) -> dict[str, Format]:
     with path.open("rb") as fh:
         data = tomllib.load(fh)
     table = data.get("formats", {})
-    return {fid: _parse(fid, raw, path, _average_reference(data, path)) for fid, raw in sorted(table.items())}
+    formats = {fid: _parse(fid, raw, path, _average_reference(data, path)) for fid, raw in sorted(table.items())}
+    for f in formats.values():
+        unknown = [x for x in f.same_weights_as if x not in formats]
+        if unknown:
+            raise FormatError(f"{path}: formats.{f.id}: same_weights_as names unknown formats {unknown}")
+    return formats
 
 
 def _average_reference(data: dict, path: Path) -> tuple[float, float] | None:

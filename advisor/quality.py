@@ -68,6 +68,14 @@ def expected_quality(
     it is "unknown" unless a release of the model in that format exists (``has_release``)."""
     if native_dtype is not None and native_dtype == fmt.id:
         return QualityEstimate(fmt.id, 0.0, "very_low", "the model is published in this format (reference weights)", "")
+    if native_dtype is not None and native_dtype in fmt.same_weights_as:
+        return QualityEstimate(
+            fmt.id,
+            0.0,
+            "very_low",
+            f"the model is published in this format's weights ({native_dtype}), stored unchanged (reference weights)",
+            "",
+        )
     if (
         native_weight_bits is not None
         and native_weight_bits < 16
@@ -378,7 +386,8 @@ def published_quality(
         return abs(math.log2(f.params_b / params_b))
 
     nearest = min(distance(f) for f in same)
-    pick = [f for f in same if distance(f) == nearest]
+    # one model's rows are all its own, whatever size each source printed (8 vs 8.03); across models, nearest size
+    pick = same if match == "same model" else [f for f in same if distance(f) == nearest]
     acc = [f for f in pick if f.is_accuracy]
     used = acc or pick
     losses = sorted(f.loss_pct for f in used)  # type: ignore[misc]
@@ -425,8 +434,10 @@ def model_quality(
     *,
     measurements=(),
     figures: tuple[QualityFigure, ...] | None = None,
+    native: Format | None = None,
 ) -> QualityEstimate:
-    """Quality for ``model`` in ``fmt``: the team's measured lm-eval result first, then the published evidence
+    """Quality for ``model`` in ``fmt`` (``native``: the format the model is published in, when it is a format of
+    the catalog): the team's measured lm-eval result first, then the published evidence
     rows (same model > same family > other family), then the format table's single figure; unknown otherwise,
     with what would settle it. Models published in the format (gpt-oss MXFP4, DeepSeek FP8) lose nothing."""
     release_formats = {r.format_id for r in getattr(model, "releases", ())}
@@ -434,7 +445,7 @@ def model_quality(
         fmt,
         model.params_b,
         getattr(model, "native_dtype", None),
-        native_weight_bits=getattr(model, "native_weight_bits", None),
+        native_weight_bits=native.weight_bits if native is not None else None,
         has_release=fmt.id in release_formats,
     )
     if base.basis.startswith("the model is published in this format"):
