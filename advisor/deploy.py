@@ -95,6 +95,7 @@ def deploy_plan(
 ) -> DeployPlan:
     """The steps to serve ``model`` in ``fmt`` with ``engine``; a release is pulled instead of quantizing."""
     data = load_templates()
+    kv_format = kv_format or getattr(workload, "kv_format", None)  # the workload's quantized KV cache, if any
     eng = data["engines"].get(engine)
     base = getattr(model, "hf_repo", "") or model.id
     out = f"{model.id}-{fmt.id}"

@@ -64,6 +64,7 @@ class HardwareTarget:
     interconnect_gbps: float | None = None  # per-device scale-up bandwidth (NVLink, IF, ICI)
     source: str = ""
     unpublished: Mapping[str, str] = field(default_factory=dict)  # native format -> why no peak
+    segment: str = ""  # hardware_db.schema.Segment value ("datacenter", "consumer", ...); "" when unknown
 
     def __post_init__(self) -> None:
         bad = sorted(set(self.support) - set(SUPPORT_KEYS))
@@ -126,6 +127,7 @@ class HardwareTarget:
             interconnect_gbps=sku.interconnect_gbps,
             source=sku.source,
             unpublished=dict(sku.unpublished),
+            segment=sku.segment.value,
         )
 
     @classmethod
@@ -165,4 +167,5 @@ class HardwareTarget:
             interconnect_gbps=base.interconnect_gbps if base else None,
             source=base.source if base else "probe",
             unpublished=dict(base.unpublished) if base else {},
+            segment=base.segment if base else "",
         )

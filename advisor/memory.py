@@ -102,6 +102,24 @@ def weight_bytes(model: ModelSpec, fmt: Format) -> float:
     return quantized * fmt.bytes_per_weight + high * SIXTEEN_BIT_BYTES
 
 
+def body_bytes_per_weight(fmt: Format) -> float:
+    """Bytes of one weight in the body (attention / MLP / expert matrices) as ``weight_bytes`` stores it."""
+    if fmt.whole_model_average and fmt.output_bpw is not None and fmt.average_ref is not None:
+        return gguf_body_bits(fmt)[0] / 8.0
+    return fmt.bytes_per_weight
+
+
+def embedding_bytes(model: ModelSpec, fmt: Format) -> float:
+    """Bytes of the input embedding table as ``weight_bytes`` stores it (decode only looks rows up in it)."""
+    split = split_params(model)
+    if fmt.whole_model_average and fmt.output_bpw is not None and fmt.average_ref is not None:
+        bits = fmt.output_bpw if model.tied_embeddings else gguf_body_bits(fmt)[1]
+        return split.embed_in * bits / 8.0
+    if not fmt.whole_model_average and "embeddings" in fmt.keep_high_precision:
+        return split.embed_in * SIXTEEN_BIT_BYTES
+    return split.embed_in * fmt.bytes_per_weight
+
+
 def gguf_body_bits(fmt: Format) -> tuple[float, float]:
     """(bits per body weight, bits per token-embedding weight) of a GGUF type, from its whole-file average on the
     reference model: average x N = body x (N - 2E) + token_embd x E + output x E."""

@@ -16,6 +16,7 @@ Ties break on the format id, so the result is deterministic and independent of i
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -44,10 +45,21 @@ NO_ENGINE_FACTOR = 0.8
 SERVING_ENGINES = ("vllm", "sglang", "tensorrt_llm")
 NON_SERVING_ENGINE_FACTOR = 0.7
 RELEASE_BONUS = 1.05
+#: Segments where llama.cpp/GGUF is a mainstream serving choice (desktop and workstation GPUs, laptops).
+CONSUMER_SEGMENTS = frozenset({"consumer", "workstation", "laptop", "edge"})
 #: GGUF on a GPU that a serving engine runs, when the user did not pick llama.cpp: llama.cpp targets CPUs and
 #: consumer GPUs, and vLLM documents its GGUF support as experimental (the vendor rule "batch-1 datacenter: W4A16
 #: Marlin-class or FP8, not a CPU-oriented GGUF type").
 GGUF_NOT_CHOSEN_FACTOR = 0.6
+#: Quality weight of the score: exp(-loss% / QUALITY_EFOLD_PCT), so a format that loses one point more must be
+#: about 10% faster to rank above. The exchange rate follows the vendors' own rankings: ModelOpt puts FP8 (very
+#: low accuracy impact) before W4A8 AWQ (low) at large batch, where it rates their speed alike; llama.cpp's
+#: quantize guide recommends Q4_K_M over the 3-bit k-quants as the size/quality balance; NVFP4 (~1% loss) at
+#: ~1.5-2x FP8's throughput on Blackwell ranks first, as NVIDIA recommends.
+QUALITY_EFOLD_PCT = 10.0
+#: Scores within this ratio are shown as a tie on the Advise page (well inside the estimates' error band).
+TIE_SCORE_RATIO = 0.9
+#: An unknown loss weighs like about one point (exp(-1/10) = 0.9), and ranks after the known ones.
 UNKNOWN_QUALITY_FACTOR = 0.9
 #: A qualitative (ModelOpt) level scores at the middle of its class (quality.CLASS_UPPER_PCT).
 LEVEL_MIDPOINT_PCT = {"very_low": 0.5, "low": 3.0, "medium": 10.0, "high": 25.0}
@@ -355,7 +367,8 @@ def recommend(request: Request, *, ctx: Context | None = None) -> Recommendation
                 )
             )
             continue
-        est = replace(est, quality=model_quality(request.model, f, measurements=request.measurements))
+        native = table.get(request.model.native_dtype or "")
+        est = replace(est, quality=model_quality(request.model, f, measurements=request.measurements, native=native))
         if est.quality.level == "unknown":
             if not request.include_unknown_quality:
                 q = est.quality
@@ -412,6 +425,7 @@ def recommend(request: Request, *, ctx: Context | None = None) -> Recommendation
             and request.engine != "llama_cpp"
             and request.hardware.kind == "gpu"
             and request.hardware.vendor != "apple"
+            and request.hardware.segment not in CONSUMER_SEGMENTS  # llama.cpp is a first choice on a desktop GPU
             and any(e in SERVING_ENGINES for e in resolve_all_engines(request, ctx))
         ):
             sf *= GGUF_NOT_CHOSEN_FACTOR
@@ -420,9 +434,9 @@ def recommend(request: Request, *, ctx: Context | None = None) -> Recommendation
         if q.level == "unknown":
             why += "; quality unknown (" + (q.settle or "no published evaluation") + ")"
         if q.ppl_increase_pct is not None:
-            qf = 1.0 - q.ppl_increase_pct / 100.0
+            qf = math.exp(-max(q.ppl_increase_pct, 0.0) / QUALITY_EFOLD_PCT)
         elif q.level in LEVEL_MIDPOINT_PCT:
-            qf = 1.0 - LEVEL_MIDPOINT_PCT[q.level] / 100.0
+            qf = math.exp(-LEVEL_MIDPOINT_PCT[q.level] / QUALITY_EFOLD_PCT)
         else:
             qf = UNKNOWN_QUALITY_FACTOR
         qf = max(qf, 0.05)

@@ -45,7 +45,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from advisor.formats import SIXTEEN_BIT, Format
-from advisor.memory import PREFILL_CHUNK_TOKENS, kv_element_bytes, split_params, weight_bytes
+from advisor.memory import (
+    PREFILL_CHUNK_TOKENS,
+    body_bytes_per_weight,
+    embedding_bytes,
+    kv_element_bytes,
+    split_params,
+    weight_bytes,
+)
 from advisor.models import attended_positions, kv_bytes_per_token
 from hardware_db.schema import Support
 
@@ -236,7 +243,7 @@ def estimate_speed(
         notes.append(f"weight-only: matrix math in {math_lin}, no low-precision compute gain")
 
     split = split_params(model)
-    bpw = fmt.bytes_per_weight
+    bpw = body_bytes_per_weight(fmt)  # as weight_bytes stores the body, so the parts below add up to w_total
     w_total = weight_bytes(model, fmt)
     kv_b = kv_element_bytes(workload.kv_format, ctx.formats)
     q_dim = model.n_heads * model.head_dim
@@ -265,7 +272,7 @@ def estimate_speed(
 
     # ---- decode (one step for the batch at the average context) ------------------------------------------
     ctx_len = P + L + n_out / 2.0
-    dec_weight = w_total - (0.0 if model.tied_embeddings else split.embed_in * bpw)
+    dec_weight = w_total - (0.0 if model.tied_embeddings else embedding_bytes(model, fmt))
     if split.expert_each > 0:
         hit = split.n_experts * (1.0 - (1.0 - split.n_active_experts / split.n_experts) ** B)
         dec_weight -= (split.n_experts - hit) * split.expert_each * bpw

@@ -19,7 +19,7 @@ from advisor.from_probe import target_from_probe
 from advisor.hardware import HardwareTarget
 from advisor.measurement import Measurement, Metric, conditions_text
 from advisor.models import custom_model, default_models
-from advisor.recommend import Request, recommend
+from advisor.recommend import TIE_SCORE_RATIO, Request, recommend
 from advisor.workload import PROFILE_DEFAULTS, Profile, Workload
 from hardware_db.prices import default_prices
 from hardware_db.schema import MathFormat
@@ -419,11 +419,12 @@ def _show(rec, snapshot: dict, setup: str) -> None:
     best = rec.best
     st.markdown(f"#### {md_text(setup)}")  # names can come from an uploaded probe report
     show_verdict(snapshot)
-    if best is not None and len(rec.ranked) > 1 and rec.ranked[1].score >= 0.9 * best.score:
-        second = rec.ranked[1]
+    second = rec.ranked[1] if best is not None and len(rec.ranked) > 1 else None
+    if second is not None and min(best.score, second.score) >= TIE_SCORE_RATIO * max(best.score, second.score):
+        gap = 100 * (1 - min(best.score, second.score) / max(best.score, second.score))
         st.info(
-            f"{second.format_name} scores within {100 * (1 - second.score / best.score):.0f}% of the best, "
-            "well inside the estimates' uncertainty: treat the two as tied and choose on quality risk "
+            f"{best.format_name} and {second.format_name} score within {gap:.0f}% of each other, well inside the "
+            "estimates' uncertainty: treat them as tied and choose on quality risk "
             f"({best.estimate.quality.level.replace('_', ' ')} vs {second.estimate.quality.level.replace('_', ' ')}) "
             "and on which checkpoints you have."
         )

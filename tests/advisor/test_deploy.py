@@ -74,3 +74,17 @@ def test_a_broken_template_file_names_the_table_and_key(tmp_path):
     bad.write_text('schema_version = 1\n[engines.x]\nserve = "a"\nsource = "https://e"\nserve_gguf = "b"\n')
     with pytest.raises(DeployDataError, match="serve_gguf needs 'serve_gguf_source'"):
         load_templates.__wrapped__(bad)
+
+
+def test_the_workload_kv_cache_format_reaches_the_serve_command():
+    w = Workload(batch=8, input_len=1024, output_len=256, gpus=2, kv_format="kv_fp8")
+    assert "--kv-cache-dtype fp8" in _plan("llama-3.1-70b", "fp8_w8a8", "vllm", w).steps[-1].command
+    assert "--kv-cache-dtype fp8_e4m3" in _plan("llama-3.1-70b", "fp8_w8a8", "sglang", w).steps[-1].command
+
+
+def test_tensorrt_llm_and_sglang_have_serve_commands():
+    trt = _plan("llama-3.1-70b", "fp8_w8a8", "tensorrt_llm").steps[-1]
+    assert trt.command.startswith("trtllm-serve llama-3.1-70b-fp8_w8a8 --backend pytorch --tp_size 2")
+    sgl = _plan("llama-3.1-70b", "fp8_w8a8", "sglang").steps[-1]
+    assert sgl.command.startswith("python -m sglang.launch_server --model-path llama-3.1-70b-fp8_w8a8 --tp 2")
+    assert "no serve template" not in trt.command + sgl.command

