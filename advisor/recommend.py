@@ -447,7 +447,9 @@ def recommend(request: Request, *, ctx: Context | None = None) -> Recommendation
         reasons = [why, v.reason]
         if release:
             reasons.append(f"{'official' if release.official else 'vendor'} release: {release.repo}")
-        plan = deploy_plan(request.model, f, v.engines[0], w, release=release) if v.engines else None
+        # deploy with the engine the estimate (and so the verdict) names, else the first engine with a path
+        deploy_engine = est.engine if est.engine in v.engines else (v.engines[0] if v.engines else None)
+        plan = deploy_plan(request.model, f, deploy_engine, w, release=release) if deploy_engine else None
         fallback = v.level is Support.WEIGHT_ONLY and bool(v.fallback)
         ranked.append(
             Candidate(

@@ -58,7 +58,9 @@ def test_no_duplicate_format_architecture_in_one_engine():
     assert dups == []
 
 
-@pytest.mark.parametrize("arch", ["nvidia_hopper", "nvidia_blackwell_dc", "nvidia_ada", "amd_cdna3", "apple_m3", "amd_zen4"])
+@pytest.mark.parametrize(
+    "arch", ["nvidia_hopper", "nvidia_blackwell_dc", "nvidia_ada", "amd_cdna3", "apple_m3", "amd_zen4"]
+)
 def test_llama_cpp_runs_every_k_and_i_quant_file_type(arch):
     """llama.cpp's CUDA/HIP, Metal and CPU backends run every k-/i-quant (MMQ type list in ggml-cuda/mmq.cu);
     only the ternary TQ types are left unknown."""

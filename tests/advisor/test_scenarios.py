@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +25,12 @@ def _rec(s):
     ctx = default_context()
     overrides = {k: s[k] for k in WORKLOAD_KEYS if k in s}
     w = Workload.for_profile(s["profile"], gpus=s.get("gpus", 1), **overrides)
-    return recommend(Request(ctx.model(s["model"]), ctx.target(s["hardware"]), Profile(s["profile"]), w), ctx=ctx)
+    req = Request(ctx.model(s["model"]), ctx.target(s["hardware"]), Profile(s["profile"]), w)
+    if "tolerance" in s:
+        req = replace(req, tolerance=s["tolerance"])
+    if "engine" in s:  # the team's engine of choice
+        req = replace(req, engine=s["engine"])
+    return recommend(req, ctx=ctx)
 
 
 def _check_recommend(s) -> None:

@@ -79,7 +79,7 @@ def test_every_export_carries_the_deploy_commands(report):
     v = report["snapshot"]["verdict"]
     steps = v["deploy"]["steps"]
     serve = next(st["command"] for st in steps if st["what"] == "serve")
-    assert serve.startswith("vllm serve") and "--tensor-parallel-size 2" in serve, serve
+    assert any(tp in serve for tp in ("--tensor-parallel-size 2", "--tp_size 2", "--tp 2")), serve
     s = summarize(report["snapshot"])
     assert [line.command for line in s.deploy] == [st["command"] for st in steps]
     assert s.deploy_note
@@ -101,3 +101,10 @@ def test_a_report_without_deploy_data_says_so():
 
     lines, note = deploy_lines(None)
     assert lines == () and "no engine" in note
+
+
+def test_the_deploy_commands_use_the_engine_the_verdict_names(report):
+    v = report["snapshot"]["verdict"]
+    engine_ids = {e: c.name for e, c in default_context().engines.items()}
+    deploy_engine = v["deploy"]["engine"]
+    assert engine_ids[deploy_engine] == v["engine"], (deploy_engine, v["engine"])
