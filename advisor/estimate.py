@@ -170,12 +170,15 @@ def estimate(
     finetune: bool = False,
     verdict: Verdict | None = None,
     backend: str | None = None,
+    prefer_engines: tuple[str, ...] = (),
 ) -> Estimate:
     """Everything the advisor knows about running ``model`` in ``fmt`` on ``hardware``.
 
     ``engine`` (an engine id) selects that engine's routes and efficiencies; with none, the speed is the fastest
     engine that runs the format here (so the answer never depends on the order engines are listed in).
-    ``backend`` (cuda, rocm, metal, vulkan, cpu, ...) defaults to the device's usual one."""
+    ``backend`` (cuda, rocm, metal, vulkan, cpu, ...) defaults to the device's usual one. ``prefer_engines``: with
+    no engine named, the fastest of these when any of them runs the format (serving: vLLM, SGLang, TensorRT-LLM
+    rather than a library without a server)."""
     ctx = ctx or default_context()
     w = workload or Workload()
     f = fmt if isinstance(fmt, Format) else get_format(fmt, ctx.formats)
@@ -183,7 +186,7 @@ def estimate(
         raise ValueError(f"{f.id} is a KV-cache format: pass it as Workload(kv_format=...)")
     v = verdict or resolve_support(hardware, f, engine, ctx=ctx)
     mem = estimate_memory(model, f, w, hardware, finetune=finetune, formats=ctx.formats)
-    speed = speed_for(model, f, w, hardware, v, ctx, engine, backend, calibration)
+    speed = speed_for(model, f, w, hardware, v, ctx, engine, backend, calibration, prefer_engines)
     hits = _measured(measurements, hardware, model, f, w, engine)
     if hits:
         speed = _measured_speed(speed, hits, w)
@@ -210,13 +213,16 @@ def speed_for(
     engine: str | None = None,
     backend: str | None = None,
     calibration: Calibration | None = None,
+    prefer_engines: tuple[str, ...] = (),
 ) -> SpeedEstimate:
-    """The speed through ``engine``, or with none named, through the fastest engine with a route (ties: engine
-    id), with its calibration factors; an engine that splits layers instead of tensors gains no speed from GPUs."""
+    """The speed through ``engine``, or with none named, through the fastest engine with a route (of
+    ``prefer_engines`` when one of them has a route; ties: engine id), with its calibration factors; an engine that
+    splits layers instead of tensors gains no speed from GPUs."""
     if engine is not None or not v.engine_paths:
         return _speed_one(model, f, w, hardware, v, ctx, engine, backend, calibration)
+    candidates = sorted(set(v.engines) & set(prefer_engines)) or sorted(set(v.engines))
     best: tuple[float, SpeedEstimate] | None = None
-    for eid in sorted(set(v.engines)):
+    for eid in candidates:
         s = _speed_one(model, f, w, hardware, v, ctx, eid, backend, calibration)
         rate = (s.decode_tok_s or 0.0) + (s.prefill_tok_s or 0.0) * 1e-6  # decode first, prefill breaks ties
         if best is None or rate > best[0]:

@@ -43,6 +43,9 @@ if TYPE_CHECKING:
 SUPPORT_FACTOR = {"native": 1.0, "weight_only_design": 0.95, "weight_only_fallback": 0.85, "emulated": 0.5}
 NO_ENGINE_FACTOR = 0.8
 SERVING_ENGINES = ("vllm", "sglang", "tensorrt_llm")
+#: Profiles served to many users by a continuous-batching server: the speed is that of a serving engine when one
+#: runs the format.
+SERVER_PROFILES = frozenset({Profile.SERVING, Profile.LONG_CONTEXT})
 NON_SERVING_ENGINE_FACTOR = 0.7
 RELEASE_BONUS = 1.05
 #: Segments where llama.cpp/GGUF is a mainstream serving choice (desktop and workstation GPUs, laptops).
@@ -354,6 +357,7 @@ def recommend(request: Request, *, ctx: Context | None = None) -> Recommendation
             ctx=ctx,
             finetune=finetune,
             verdict=v,
+            prefer_engines=SERVING_ENGINES if request.profile in SERVER_PROFILES else (),
         )
         if est.memory.fits is False:
             m = est.memory

@@ -347,3 +347,18 @@ def test_unknown_format_in_request_names_the_closest(hopper, engines):
 
     with pytest.raises(FormatError, match="did you mean.*fp8_w8a8"):
         recommend(Request(dense_model(8.0), hopper, formats=("bf16", "fp8_w8a9")), ctx=Context.build(engines=engines))
+
+
+def test_serving_speeds_come_from_a_serving_engine_when_one_runs_the_format():
+    """GPTQ on an A100 for a serving workload is estimated (and deployed) through vLLM/SGLang/TensorRT-LLM, not
+    through transformers, even where transformers' fitted efficiency is higher."""
+    from advisor.context import default_context
+    from advisor.recommend import SERVING_ENGINES
+
+    ctx = default_context()
+    w = Workload.for_profile("serving")
+    rec = recommend(Request(ctx.models["llama-3.1-8b"], ctx.target("a100_sxm4_80gb"), Profile.SERVING, w), ctx=ctx)
+    for c in rec.ranked:
+        if set(c.engines) & set(SERVING_ENGINES):
+            assert c.estimate.engine in SERVING_ENGINES, (c.format_id, c.estimate.engine)
+            assert c.deploy.engine == c.estimate.engine
