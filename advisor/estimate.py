@@ -14,9 +14,10 @@ from advisor.context import Context, default_context
 from advisor.formats import Format, FormatKind, get_format
 from advisor.memory import MemoryEstimate, estimate_memory
 from advisor.quality import QualityEstimate, expected_quality
-from advisor.speed import PhaseFactors, SpeedEstimate, estimate_speed
+from advisor.speed import PhaseFactors, SpeedEstimate, estimate_speed, sixteen_bit
 from advisor.support import Verdict, resolve_support
 from advisor.workload import Workload
+from hardware_db.schema import Support
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -218,6 +219,16 @@ def speed_for(
     """The speed through ``engine``, or with none named, through the fastest engine with a route (of
     ``prefer_engines`` when one of them has a route; ties: engine id), with its calibration factors; an engine that
     splits layers instead of tensors gains no speed from GPUs."""
+    if engine is None and not v.engine_paths and v.level is Support.EMULATED:
+        # an emulated format runs in whichever engine runs the device's native 16-bit format, converting as it
+        # loads: the same engine's efficiencies, so it is never credited with another engine's better ones
+        native_id = sixteen_bit(hardware)
+        native = ctx.formats.get(native_id)
+        if native is not None and native_id != f.id:
+            nv = resolve_support(hardware, native, None, ctx=ctx)
+            if nv.engine_paths:
+                ref = speed_for(model, native, w, hardware, nv, ctx, None, backend, None, prefer_engines)
+                engine = ref.engine or None
     if engine is not None or not v.engine_paths:
         return _speed_one(model, f, w, hardware, v, ctx, engine, backend, calibration)
     candidates = sorted(set(v.engines) & set(prefer_engines)) or sorted(set(v.engines))
