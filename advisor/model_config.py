@@ -55,14 +55,29 @@ def _first(cfg: Mapping, keys: tuple[str, ...]) -> object | None:
     return None
 
 
+#: No shape field of a real model comes near this (the largest vocabularies are ~10**6, widths ~10**5).
+MAX_SHAPE_VALUE = 2**40
+
+
 def _int(value: object) -> int | None:
+    """A config integer; None when absent or not an integer; a ModelConfigError when out of any model's range."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
+    if isinstance(value, float):
+        if not value.is_integer():  # NaN, Infinity and fractions are not shape values
+            return None
+        value = int(value) if abs(value) <= MAX_SHAPE_VALUE else MAX_SHAPE_VALUE + 1
+    if not isinstance(value, int):
+        return None
+    if abs(value) > MAX_SHAPE_VALUE:
+        raise ModelConfigError(
+            f"config.json: a shape value ({str(value)[:20]}...) is above {MAX_SHAPE_VALUE:,}, beyond any model"
+        )
+    return value
+
+
+def _positive(value: int | None) -> int | None:
+    return value if value is not None and value > 0 else None
 
 
 def text_config(cfg: Mapping) -> dict:
@@ -175,7 +190,14 @@ _SHAPE_KEYS["vocab_size"] = _VOCAB
 def missing_shape_fields(cfg: Mapping) -> list[str]:
     """The shape fields a config lacks (each named by the first key this parser accepts)."""
     tc = text_config(cfg)
-    return [name for name, keys in _SHAPE_KEYS.items() if _int(_first(tc, keys)) is None]
+
+    def usable(keys: tuple[str, ...]) -> bool:
+        try:
+            return _int(_first(tc, keys)) is not None
+        except ModelConfigError:  # out of range: as good as missing here; spec_from_hf_config says why
+            return False
+
+    return [name for name, keys in _SHAPE_KEYS.items() if not usable(keys)]
 
 
 def _missing_message(arch: str, missing: list[str]) -> str:
@@ -209,7 +231,9 @@ def spec_from_hf_config(
     """
     tc = text_config(cfg)
     missing = missing_shape_fields(cfg)
-    arch = ", ".join(str(a) for a in (cfg.get("architectures") or [])) or str(cfg.get("model_type") or "?")
+    archs = cfg.get("architectures")
+    archs = archs if isinstance(archs, list) else [archs] if isinstance(archs, str) else []
+    arch = ", ".join(str(a) for a in archs) or str(cfg.get("model_type") or "?")
     if missing:
         raise ModelConfigError(_missing_message(arch, missing))
     n_layers = _int(_first(tc, _LAYERS))
@@ -220,8 +244,16 @@ def spec_from_hf_config(
     if kv_heads is None:
         kv_heads = 1 if tc.get("multi_query") else heads
     head_dim = (
-        _int(tc.get("head_dim")) or _int(tc.get("attention_head_dim")) or _int(tc.get("kv_channels")) or hidden // heads  # type: ignore[operator]
+        _int(tc.get("head_dim"))
+        or _int(tc.get("attention_head_dim"))
+        or _int(tc.get("kv_channels"))
+        or (hidden // heads if heads and heads > 0 and hidden else None)
     )
+    if head_dim is None:
+        raise ModelConfigError(
+            f"config.json ({arch}): num_attention_heads must be a positive integer (got {heads!r}) when no head_dim "
+            "is given; accepted: head_dim, attention_head_dim or kv_channels, or hidden_size / num_attention_heads"
+        )
     inter = _int(_first(tc, _INTER))
     model_type = str(tc.get("model_type") or tc.get("_outer_model_type") or "")
 
@@ -253,7 +285,7 @@ def spec_from_hf_config(
     if n_experts and tc.get("enable_moe_block") and inter:
         # Gemma 4 MoE: every layer runs its dense MLP (intermediate_size) beside the routed experts.
         shared, shared_width = 1, inter
-    if n_experts and _int(tc.get("interleave_moe_layer_step")) and _int(tc.get("intermediate_size_mlp")):
+    if n_experts and _positive(_int(tc.get("interleave_moe_layer_step"))) and _int(tc.get("intermediate_size_mlp")):
         # Llama 4: every step-th layer is MoE (expert width intermediate_size), the rest dense.
         step = _int(tc.get("interleave_moe_layer_step"))
         moe_layers = n_layers // step  # type: ignore[operator]
@@ -261,7 +293,7 @@ def spec_from_hf_config(
         moe_inter = inter
         inter = _int(tc.get("intermediate_size_mlp"))
         shared = shared if shared is not None else 1
-    if n_experts and dense_first is None and _int(tc.get("decoder_sparse_step")) not in (None, 1):
+    if n_experts and dense_first is None and _positive(_int(tc.get("decoder_sparse_step"))) not in (None, 1):
         step = _int(tc.get("decoder_sparse_step"))
         dense_first = n_layers - n_layers // step  # type: ignore[operator]
     if n_experts and isinstance(tc.get("mlp_only_layers"), list) and tc["mlp_only_layers"]:
@@ -430,8 +462,10 @@ def _compressed_tensors(q: Mapping) -> QuantizationInfo:
     groups = q.get("config_groups") or {}
     fmt = str(q.get("format") or "")
     for group in groups.values() if isinstance(groups, Mapping) else []:
-        w = group.get("weights") or {}
-        a = group.get("input_activations") or {}
+        if not isinstance(group, Mapping):
+            continue
+        w = group.get("weights") if isinstance(group.get("weights"), Mapping) else {}
+        a = group.get("input_activations") if isinstance(group.get("input_activations"), Mapping) else {}
         wbits, wtype = _int(w.get("num_bits")), str(w.get("type") or "")
         abits, atype = _int(a.get("num_bits")) if a else None, str(a.get("type") or "") if a else ""
         block = w.get("block_structure")

@@ -2,17 +2,20 @@
 
 ``import_file`` is the one door in: size limit -> duplicate check (SHA-256 of the bytes) -> text
 decoding -> format detection -> parsing -> per-row validation and normalization -> one transaction
-that stores the upload (with the original bytes) and its valid rows. Nothing is written when no row
-is valid, when the file can't be read, or when the same bytes were imported before.
+that stores the upload (with the original bytes) and its valid rows. Normalizing and storing go
+``BATCH_RECORDS`` records at a time inside that one transaction, so a failure in any batch rolls back
+the upload and every batch before it. Nothing is written when no row is valid, when the file can't be
+read, or when the same bytes were imported before.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import operator
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +28,7 @@ from advisor.context import Context
 from advisor.measurement import Measurement
 from measurements.detect import detect_format, normalizer_for, parse_text
 from measurements.fields import FieldError
-from measurements.records import Rejection, UnreadableFile
+from measurements.records import RawRecord, Rejection, UnreadableFile
 from measurements.rowbuild import ImportContext
 from safeio.csvsafe import rows_to_csv
 from safeio.text import decode_text
@@ -95,8 +98,10 @@ def measurement_dict(m: Measurement) -> dict[str, Any]:
 
 #: Rows per executemany batch (and per progress report while storing).
 INSERT_CHUNK = 20_000
-#: Records per progress report while normalizing.
-PROGRESS_EVERY = 5_000
+#: Records normalized and stored at a time, inside the upload's one transaction: what an import holds besides
+#: the file, its records and the rows it returns is one batch's rows and their parameter tuples, and the parsed
+#: records are released batch by batch (bench/bench_import.py --near-limit measures it).
+BATCH_RECORDS = 4_000
 
 Progress = Callable[[int, int], None]
 
@@ -210,59 +215,119 @@ def import_file(
         parsed = parse_text(text, source_format, file_name)
     except UnreadableFile as exc:
         return _failed(str(exc), **ident)
+    del text  # the records hold what is needed: the decoded copy of the file goes now
     ictx = ImportContext.build(hardware_hint, ctx, label=label[:255])
-    normalize = normalizer_for(source_format)
-    rows: list[Measurement] = []
-    rejected = list(parsed.rejections)
-    n_records = len(parsed.records)
-    for done, record in enumerate(parsed.records, start=1):
-        try:
-            rows.extend(normalize(record, ictx))
-        except FieldError as exc:
-            rejected.append(Rejection(record.row, exc.column, exc.reason, record.fields))
-        except ValueError as exc:  # a Measurement refused a value (non-finite, not positive)
-            rejected.append(Rejection(record.row, "", str(exc), record.fields))
-        except OverflowError:  # an importer rounded Infinity / 1e400 to a whole number
-            rejected.append(Rejection(record.row, "", "a number is out of range (Infinity or 1e400)", record.fields))
-        if progress and done % PROGRESS_EVERY == 0:
-            progress(done, 2 * n_records)
-    rejected.sort(key=lambda r: r.row)
+    records, rejected = parsed.records, list(parsed.rejections)
     ident["columns"] = parsed.columns
-    if not rows:
+    del parsed
+    n_records = len(records)
+    ticker = _Ticker(progress, n_records)
+    batches = _normalized_batches(records, normalizer_for(source_format), ictx, rejected, ticker)
+    first = next((batch for batch in batches if batch), None)  # nothing is written before a record is valid
+    if first is None:
+        rejected.sort(key=lambda r: r.row)
         what = f"all {len(rejected)} record(s) were rejected" if rejected else "no benchmark results found in the file"
         return _failed(f"nothing imported: {what}", detected_format=source_format, rejected=rejected, **ident)
-    upload = BenchmarkUpload(
-        file_name=file_name[:255],
-        content_sha256=sha,
-        source_format=source_format,
-        label=label[:255],
-        hardware_hint=(hardware_hint or None) and hardware_hint[:128],
-        size_bytes=size,
-        original=data,
-        n_imported=len(rows),
-        n_rejected=len(rejected),
-        rejected=[r.to_dict() for r in rejected],
-    )
+    rows: list[Measurement] = []
     try:
-        with transaction(db) as session:
+        with transaction(db) as session:  # one transaction: the upload and every batch, or nothing
+            upload = BenchmarkUpload(
+                file_name=file_name[:255],
+                content_sha256=sha,
+                source_format=source_format,
+                label=label[:255],
+                hardware_hint=(hardware_hint or None) and hardware_hint[:128],
+                size_bytes=size,
+                original=data,
+                n_imported=0,
+                n_rejected=0,
+                rejected=[],
+            )
             session.add(upload)
             session.flush()
             upload_id = upload.id
-            _stamp_source(rows, f"upload {upload_id}")
-            _insert_rows(session, rows, upload_id, _storing(progress, n_records, len(rows)))
+            for batch in itertools.chain([first], batches):
+                _stamp_source(batch, f"upload {upload_id}")
+                _insert_rows(session, batch, upload_id)
+                ticker.stored()
+                rows.extend(batch)
+            rejected.sort(key=lambda r: r.row)
+            upload.n_imported, upload.n_rejected = len(rows), len(rejected)
+            upload.rejected = [r.to_dict() for r in rejected]
     except IntegrityError:
         existing = _find_upload(db, sha)  # the same file committed by a concurrent upload
         if existing is None:
             raise
         return _duplicate(existing, ident)
+    ticker.finish()
     flagged = sum(1 for r in rows if r.flags)
-    records = len({m.row for m in rows})
-    message = f"imported {len(rows)} measurement(s) from {records} record(s) as upload {upload_id}"
+    n_from = len({m.row for m in rows})
+    message = f"imported {len(rows)} measurement(s) from {n_from} record(s) as upload {upload_id}"
     if rejected:
         message += f"; rejected {len(rejected)} record(s)"
     if flagged:
         message += f"; {flagged} measurement(s) flagged (kept as given where they could not be mapped)"
     return ImportResult(source_format, len(rows), 0, rejected, rows, upload_id, message, **ident)
+
+
+def _normalized_batches(
+    records: list[Any],
+    normalize: Callable[[RawRecord, ImportContext], list[Measurement]],
+    ictx: ImportContext,
+    rejected: list[Rejection],
+    ticker: _Ticker,
+) -> Iterator[list[Measurement]]:
+    """The measurements of ``BATCH_RECORDS`` records at a time (an empty list when a whole batch was rejected);
+    refused records go to ``rejected``. Each batch's records are released from ``records`` once normalized, so
+    the parsed file is let go as the rows are built instead of after all of them."""
+    step = max(1, BATCH_RECORDS)
+    for start in range(0, len(records), step):
+        end = min(len(records), start + step)
+        out: list[Measurement] = []
+        for i in range(start, end):
+            record: RawRecord = records[i]
+            records[i] = None
+            try:
+                out.extend(normalize(record, ictx))
+            except FieldError as exc:
+                rejected.append(Rejection(record.row, exc.column, exc.reason, record.fields))
+            except ValueError as exc:  # a Measurement refused a value (non-finite, not positive)
+                rejected.append(Rejection(record.row, "", str(exc), record.fields))
+            except OverflowError:  # an importer rounded Infinity / 1e400 to a whole number
+                reason = "a number is out of range (Infinity or 1e400)"
+                rejected.append(Rejection(record.row, "", reason, record.fields))
+        ticker.normalized(end - start, out)
+        yield out
+
+
+class _Ticker:
+    """``progress(done, total)`` on the ``2 * n_records`` scale: a record counts once when normalized and once
+    when its rows are stored (a rejected record's second half when its batch is stored)."""
+
+    def __init__(self, progress: Progress | None, n_records: int) -> None:
+        self.progress, self.total, self.done = progress, 2 * n_records, 0
+        self._pending = 0  # records normalized whose batch is not stored yet
+
+    def normalized(self, n: int, rows: list[Measurement]) -> None:
+        self.done += n
+        if rows:
+            self._pending += n
+        else:  # nothing of this batch to store: its second half is done too
+            self.done += n
+        self._tick()
+
+    def stored(self) -> None:
+        self.done += self._pending
+        self._pending = 0
+        self._tick()
+
+    def finish(self) -> None:
+        self.done = self.total
+        self._tick()
+
+    def _tick(self) -> None:
+        if self.progress:
+            self.progress(min(self.done, self.total), self.total)
 
 
 def _stamp_source(rows: list[Measurement], source: str) -> None:
@@ -272,13 +337,6 @@ def _stamp_source(rows: list[Measurement], source: str) -> None:
     for m in rows:
         if m.source != source:
             object.__setattr__(m, "source", source)
-
-
-def _storing(progress: Progress | None, n_records: int, n_rows: int) -> Progress | None:
-    """Map "rows stored" onto the second half of the ``2 * n_records`` progress scale."""
-    if progress is None:
-        return None
-    return lambda done, _total: progress(n_records + round(done * n_records / max(n_rows, 1)), 2 * n_records)
 
 
 def _find_upload(db: Engine, sha: str) -> BenchmarkUpload | None:
@@ -378,11 +436,15 @@ def get_upload(upload_id: int, engine: Engine | None = None) -> BenchmarkUpload 
 
 
 def delete_upload(upload_id: int, engine: Engine | None = None) -> bool:
+    """Delete an upload and its rows in one transaction: the rows by one DELETE on ``upload_id`` (the ORM
+    cascade would load every row first: seconds for a file at the upload limit), then the upload."""
     with transaction(engine or get_engine()) as session:
         upload = session.get(BenchmarkUpload, upload_id)
         if upload is None:
             return False
-        session.delete(upload)
+        table = MeasurementRecord.__table__
+        session.execute(table.delete().where(table.c.upload_id == upload_id))
+        session.delete(upload)  # its rows collection was never loaded: nothing left to cascade
         return True
 
 

@@ -99,13 +99,26 @@ def check_json_shape(text: str, *, limits: Limits = DEFAULT_LIMITS, what: str = 
         raise LimitExceeded(f"{what} nests {depth:,} levels deep", "max_json_depth", limits.max_json_depth)
 
 
+#: Python's int() refuses longer digit strings (sys.get_int_max_str_digits); no measured value has that many.
+MAX_INT_DIGITS = 4300
+
+
+def _int_parser(what: str):
+    def parse_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+            raise LimitExceeded(f"{what} holds a number with {len(digits):,} digits", "max_int_digits", MAX_INT_DIGITS)
+        return int(digits)
+
+    return parse_int
+
+
 def load_json(text: str, *, limits: Limits = DEFAULT_LIMITS, what: str = "the JSON") -> Any:
     """``json.loads`` after the size, depth and container checks. ``json.JSONDecodeError`` passes through
     (callers word it for their file); a number too large for a float reads as ``inf`` as in ``json``."""
     check_text(text, limits=limits, what=what)
     check_json_shape(text, limits=limits, what=what)
     _refuse_nul(text, what)
-    return json.loads(text)
+    return json.loads(text, parse_int=_int_parser(what))
 
 
 def text_lines(text: str, *, limits: Limits = DEFAULT_LIMITS, what: str = "the file") -> Iterator[tuple[int, str]]:
@@ -130,7 +143,7 @@ def json_lines(text: str, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[
         check_json_shape(line, limits=limits, what=f"line {lineno} of the JSON-lines file")
         _refuse_nul(line, f"line {lineno} of the JSON-lines file")
         try:
-            yield lineno, json.loads(line)
+            yield lineno, json.loads(line, parse_int=_int_parser(f"line {lineno} of the JSON-lines file"))
         except json.JSONDecodeError as exc:
             yield lineno, exc
 
