@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from safeio.limits import LimitExceeded, check_json_shape
+from safeio.limits import LimitExceeded, check_json_shape, load_json
 
 SCHEMA_VERSION = 1
 #: Uploads larger than this are refused before parsing (a real report is a few kB).
@@ -229,8 +229,9 @@ def load_report(data: str | bytes | dict[str, Any]) -> ProbeReport:
                 f"report is {len(raw):,} bytes; the limit is {MAX_REPORT_BYTES:,} (a probe report is a few kB)"
             )
         try:
-            check_json_shape(raw.decode("utf-8"), what="the report")  # depth/size first: json recurses per level
-            decoded = json.loads(raw)
+            text = raw.decode("utf-8")
+            check_json_shape(text, what="the report")  # depth/size first: json recurses per level
+            decoded = load_json(text, what="the report")  # also refuses numbers beyond int()'s digit limit
         except LimitExceeded as exc:
             raise ProbeReportError(str(exc)) from exc
         except UnicodeDecodeError as exc:

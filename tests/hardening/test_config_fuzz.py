@@ -209,3 +209,10 @@ def test_config_run_cases_stay_under_the_time_and_memory_targets(config_run):
 
 def test_config_run_has_no_unhandled_exception(config_run):
     assert [(c.name, c.detail) for c in config_run.unhandled] == []
+
+
+def test_a_5000_digit_number_in_a_probe_report_is_refused_by_name():
+    from probes.report import ProbeReportError, load_report
+
+    with pytest.raises(ProbeReportError, match="5,000 digits.*max_int_digits"):
+        load_report('{"schema_version": ' + "9" * 5000 + "}")
