@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 SUPPORT_FACTOR = {"native": 1.0, "weight_only_design": 0.95, "weight_only_fallback": 0.85, "emulated": 0.5}
 NO_ENGINE_FACTOR = 0.8
-SERVING_ENGINES = ("vllm", "sglang", "tensorrt_llm")
+SERVING_ENGINES = ("vllm", "sglang", "tensorrt_llm", "vllm_gaudi", "vllm_tpu")
 #: Profiles served to many users by a continuous-batching server: the speed is that of a serving engine when one
 #: runs the format.
 SERVER_PROFILES = frozenset({Profile.SERVING, Profile.LONG_CONTEXT})

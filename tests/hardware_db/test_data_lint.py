@@ -305,3 +305,17 @@ def test_support_claim_type(catalog):
 
 def test_data_dir_is_the_shipped_one():
     assert Path(DATA_DIR).name == "data" and (DATA_DIR / "architectures" / "nvidia_hopper.toml").exists()
+
+
+def test_engine_aliases_name_one_engine_each():
+    from hardware_db.catalog import default_catalog
+
+    owner: dict[str, str] = {}
+    clashes = []
+    for e in default_catalog().engines.values():
+        for alias in {e.id, *e.aliases}:
+            key = alias.strip().lower()
+            if key in owner and owner[key] != e.id:
+                clashes.append((alias, owner[key], e.id))
+            owner[key] = e.id
+    assert clashes == []
