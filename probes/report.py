@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from safeio.limits import LimitExceeded, check_json_shape, load_json
+from safeio.limits import check_json_shape, load_json
+from safeio.text import UnreadableFile
 
 SCHEMA_VERSION = 1
 #: Uploads larger than this are refused before parsing (a real report is a few kB).
@@ -232,7 +233,7 @@ def load_report(data: str | bytes | dict[str, Any]) -> ProbeReport:
             text = raw.decode("utf-8")
             check_json_shape(text, what="the report")  # depth/size first: json recurses per level
             decoded = load_json(text, what="the report")  # also refuses numbers beyond int()'s digit limit
-        except LimitExceeded as exc:
+        except UnreadableFile as exc:  # over a limit (LimitExceeded), a NUL character, ...
             raise ProbeReportError(str(exc)) from exc
         except UnicodeDecodeError as exc:
             raise ProbeReportError(f"report is not UTF-8 text: {exc}") from exc
