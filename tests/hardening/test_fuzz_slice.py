@@ -25,19 +25,23 @@ def report(tmp_path_factory) -> fuzz.FuzzReport:
     return fuzz.run_fuzz(300, seed=18, heavy=False, directory=tmp_path_factory.mktemp("fuzz"))
 
 
+@pytest.mark.slow  # the 384-case slice takes ~20 s: CI's full suite (.ci/run) runs it
 def test_slice_has_no_unhandled_exception(report):
     assert len(report.cases) >= 300
     assert [(c.name, c.detail) for c in report.unhandled if c.kind not in CONFIG_KINDS] == []
 
 
+@pytest.mark.slow  # the 384-case slice takes ~20 s: CI's full suite (.ci/run) runs it
 def test_slice_config_loader_has_no_unhandled_exception(report):
     assert [(c.name, c.detail) for c in report.unhandled if c.kind in CONFIG_KINDS] == []
 
 
+@pytest.mark.slow  # the 384-case slice takes ~20 s: CI's full suite (.ci/run) runs it
 def test_slice_leaves_the_store_unchanged_after_every_refusal(report):
     assert report.store_changes == []
 
 
+@pytest.mark.slow  # the 384-case slice takes ~20 s: CI's full suite (.ci/run) runs it
 def test_slice_covers_every_boundary_with_refusals_and_imports(report):
     kinds = report.by_kind()
     assert {"upload", "params", "report_id", "probe", "model_config", "config_upload", "page_params"} <= set(kinds)
@@ -48,6 +52,7 @@ def test_slice_covers_every_boundary_with_refusals_and_imports(report):
     assert {"hardware_compare", *fuzz.PAGES} <= names  # every page rendered with hostile query parameters
 
 
+@pytest.mark.slow  # the 384-case slice takes ~20 s: CI's full suite (.ci/run) runs it
 def test_targeted_hostile_files_are_refused_naming_the_limit(report):
     by_name = {(c.kind, c.name): c for c in report.cases}
     assert "max_json_depth" in by_name["upload", "deep_array_100k"].detail
@@ -59,6 +64,7 @@ def test_targeted_hostile_files_are_refused_naming_the_limit(report):
     assert by_name["model_config", "text_config_self_loop"].outcome == "accepted"
 
 
+@pytest.mark.slow  # the 384-case slice takes ~20 s: CI's full suite (.ci/run) runs it
 def test_slice_cases_stay_under_the_time_and_memory_targets(report):
     slow = [(c.name, round(c.seconds, 2)) for c in report.cases if c.seconds > fuzz.SLOW_S]
     assert slow == []
