@@ -44,7 +44,9 @@ def main() -> int:
         split_err.append(abs(split))
         flat_err.append(abs(flat))
         if args.rows:
-            print(f"{mid:<24} {fid:<14} {gib:>7.2f} GiB  split {100 * split:+6.1f}%  flat {100 * flat:+6.1f}%  {source}")
+            print(
+                f"{mid:<24} {fid:<14} {gib:>7.2f} GiB  split {100 * split:+6.1f}%  flat {100 * flat:+6.1f}%  {source}"
+            )
     if not split_err:
         print("no comparable rows")
         return 1
