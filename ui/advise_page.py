@@ -442,12 +442,14 @@ def _show(rec, snapshot: dict, setup: str) -> None:
         with st.expander("Why each format ranks where it does"):
             for c in rec.ranked:
                 st.markdown(f"**{c.format_name}**: " + md_text(" ".join(c.reasons)))
-        with st.expander("Deploy commands for every ranked format"):
-            for row in snapshot["ranking"]:
-                lines, note = deploy_lines(row.get("deploy"))
-                st.markdown(f"**{md_text(row['format'])}**: {md_text(note)}")
-                for line in lines:
-                    st.code(f"# {line.title}\n{line.command}", language="bash")
+        with st.expander("Deploy commands for any ranked format"):
+            # one format at a time: a code block per step of every format slowed the page's first render
+            rows = {row["format"]: row for row in snapshot["ranking"]}
+            pick = st.selectbox("Format", list(rows), key="a_deploy_format")
+            lines, note = deploy_lines(rows[pick].get("deploy") if pick else None)
+            st.caption(md_text(note))
+            if lines:
+                st.code("\n".join(f"# {line.title}\n{line.command}" for line in lines), language="bash")
     if rec.mixed_precision is not None:
         mp = rec.mixed_precision
         st.info(f"Mixed precision suggestion: {mp.description}. {mp.reason}")
