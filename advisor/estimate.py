@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from advisor.context import Context, default_context
 from advisor.formats import Format, FormatKind, get_format
 from advisor.memory import MemoryEstimate, estimate_memory
-from advisor.quality import QualityEstimate, expected_quality
+from advisor.quality import QualityEstimate, model_quality
 from advisor.speed import PhaseFactors, SpeedEstimate, estimate_speed, sixteen_bit
 from advisor.support import Verdict, resolve_support
 from advisor.workload import Workload
@@ -274,11 +274,6 @@ def _speed_one(model, f, w, hardware, v, ctx, engine, backend, calibration) -> S
 
 
 def _quality(model: ModelSpec, f: Format, ctx: Context) -> QualityEstimate:
-    native = ctx.formats.get(model.native_dtype)
-    return expected_quality(
-        f,
-        model.params_b,
-        model.native_dtype,
-        native_weight_bits=native.weight_bits if native is not None else None,
-        has_release=any(r.format_id == f.id for r in model.releases),
-    )
+    """The same quality the ranking uses (``advisor.quality.model_quality``: published evidence, then the format
+    table), with the model's own published format as the reference."""
+    return model_quality(model, f, native=ctx.formats.get(model.native_dtype or ""))

@@ -371,8 +371,11 @@ def recommend(request: Request, *, ctx: Context | None = None) -> Recommendation
                 )
             )
             continue
-        native = table.get(request.model.native_dtype or "")
-        est = replace(est, quality=model_quality(request.model, f, measurements=request.measurements, native=native))
+        if request.measurements:  # the team's own lm-eval results override the published figure
+            native = table.get(request.model.native_dtype or "")
+            est = replace(
+                est, quality=model_quality(request.model, f, measurements=request.measurements, native=native)
+            )
         if est.quality.level == "unknown":
             if not request.include_unknown_quality:
                 q = est.quality
