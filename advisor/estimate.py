@@ -175,8 +175,9 @@ def estimate(
 ) -> Estimate:
     """Everything the advisor knows about running ``model`` in ``fmt`` on ``hardware``.
 
-    ``engine`` (an engine id) selects that engine's routes and efficiencies; with none, the speed is the fastest
-    engine that runs the format here (so the answer never depends on the order engines are listed in).
+    ``engine`` (an engine id) selects that engine's routes and efficiencies; with none, the speed is that of the
+    engine that runs the format here and finishes the workload (its prompts and its outputs) soonest, so the answer
+    never depends on the order engines are listed in.
     ``backend`` (cuda, rocm, metal, vulkan, cpu, ...) defaults to the device's usual one. ``prefer_engines``: with
     no engine named, the fastest of these when any of them runs the format (serving: vLLM, SGLang, TensorRT-LLM
     rather than a library without a server)."""
@@ -216,7 +217,8 @@ def speed_for(
     calibration: Calibration | None = None,
     prefer_engines: tuple[str, ...] = (),
 ) -> SpeedEstimate:
-    """The speed through ``engine``, or with none named, through the fastest engine with a route (of
+    """The speed through ``engine``, or with none named, through the engine with a route that finishes the workload
+    soonest (highest output tokens/s over prefill and decode; of
     ``prefer_engines`` when one of them has a route; ties: engine id), with its calibration factors; an engine that
     splits layers instead of tensors gains no speed from GPUs."""
     if engine is None and not v.engine_paths and v.level is Support.EMULATED:
@@ -235,7 +237,8 @@ def speed_for(
     best: tuple[float, SpeedEstimate] | None = None
     for eid in candidates:
         s = _speed_one(model, f, w, hardware, v, ctx, eid, backend, calibration)
-        rate = (s.decode_tok_s or 0.0) + (s.prefill_tok_s or 0.0) * 1e-6  # decode first, prefill breaks ties
+        # the engine that finishes the workload soonest (its prompts and its outputs), decode rate when unknown
+        rate = (s.output_tok_s or 0.0) + (s.decode_tok_s or 0.0) * 1e-9
         if best is None or rate > best[0]:
             best = (rate, s)
     return best[1]  # type: ignore[index]

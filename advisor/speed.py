@@ -54,6 +54,7 @@ from advisor.memory import (
     weight_bytes,
 )
 from advisor.models import attended_positions, kv_bytes_per_token
+from advisor.support import engine_routes
 from hardware_db.schema import Support
 
 if TYPE_CHECKING:
@@ -161,6 +162,23 @@ def sixteen_bit(hardware: HardwareTarget) -> str:
     return "bf16"
 
 
+def kernel_route(
+    ctx: Context, hardware: HardwareTarget, fmt: Format, verdict: Verdict | None, engine: str | None
+) -> tuple[str | None, EngineRoute | None]:
+    """The engine whose fitted efficiencies apply and the route whose kernel runs, for ``engine`` (the verdict's
+    best engine when None). An engine that runs another's kernels (``kernels_of`` in its engine file: Ollama ->
+    llama.cpp) is estimated as that engine, on that engine's route for this format and device when it has one,
+    so a wrapper is never faster or slower than what it wraps because its own evidence is thinner."""
+    route = route_for(verdict, engine)
+    engine = engine or (route.engine if route else None)
+    spec = ctx.engines.get(engine) if engine else None
+    if spec is not None and spec.kernels_of:
+        engine = spec.kernels_of
+        own = engine_routes(ctx.engines, hardware.architecture, fmt.id, engine)
+        route = own[0] if own else route
+    return engine, route
+
+
 def lookup_keys(
     params: SpeedParams, hardware: HardwareTarget, fmt: Format, engine: str | None, backend: str
 ) -> dict[str, str | None]:
@@ -207,11 +225,12 @@ def estimate_speed(
     level = verdict.level if verdict is not None else Support.NATIVE
     route = route_for(verdict, engine)
     engine = engine or (route.engine if route else None)
-    kernel = (route.kernel if route else "").lower()
+    param_engine, kroute = kernel_route(ctx, hardware, fmt, verdict, engine)
+    kernel = (kroute.kernel if kroute else "").lower()
     backend = backend or default_backend(hardware)
     math_lin = compute_format(hardware, fmt, level, kernel)
     math_attn = sixteen_bit(hardware)
-    keys = lookup_keys(params, hardware, fmt, engine, backend)
+    keys = lookup_keys(params, hardware, fmt, param_engine, backend)
     keys["mtype"] = model_type(model)
     used: dict[str, Lookup] = {}
 
@@ -237,7 +256,7 @@ def estimate_speed(
     serve_eff = p("serve_eff")
 
     weight_only = level is Support.WEIGHT_ONLY or fmt.is_weight_only
-    fast = any(k in f"{kernel} {engine or ''}" for k in params.fast_dequant_kernels)
+    fast = any(k in f"{kernel} {param_engine or ''}" for k in params.fast_dequant_kernels)
     generic_dequant = weight_only and route is not None and not fast and math_lin != "int8"
     if weight_only:
         notes.append(f"weight-only: matrix math in {math_lin}, no low-precision compute gain")

@@ -16,8 +16,10 @@ group, ``[hardware_groups]`` maps architecture ids to groups), ``arch`` (archite
 ``[format_groups]``), ``fmt`` (format id), ``math`` (the dtype the matrix math runs in), ``mtype`` (``moe`` or
 ``dense``). Every parameter must have a
 default entry (an empty selector). Specificity is the sum of the selector keys' weights (``WEIGHTS``: an
-architecture or a format id is finer than its group, so it counts 1.5); among equally specific matches the earlier
-entry in the file wins, so the order is deterministic.
+architecture or a format id is finer than its group, so it counts 1.5; the math dtype counts 0.5, so it refines an
+engine or device entry and never replaces one: vLLM on MI300X fitted on FP8 rows also decides FP16 there, rather
+than a ``math = fp16`` entry fitted on other engines); among equally specific matches the earlier entry in the
+file wins, so the order is deterministic.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any
 PARAMS_FILE = Path(__file__).resolve().parent / "data" / "speed_params.toml"
 SCHEMA_VERSION = 1
 KEYS = ("engine", "backend", "hw", "arch", "fgroup", "fmt", "math", "mtype")
-WEIGHTS = {"engine": 1.0, "backend": 1.0, "hw": 1.0, "arch": 1.5, "fgroup": 1.0, "fmt": 1.5, "math": 1.0, "mtype": 1.0}
+WEIGHTS = {"engine": 1.0, "backend": 1.0, "hw": 1.0, "arch": 1.5, "fgroup": 1.0, "fmt": 1.5, "math": 0.5, "mtype": 1.0}
 
 #: The parameters the speed model reads (name -> what it is); a file must define a default for each.
 PARAMETERS: dict[str, str] = {

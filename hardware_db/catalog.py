@@ -126,6 +126,12 @@ def load_catalog(data_dir: Path = DATA_DIR, version_roots: tuple[Path, ...] | No
                 f"{files['sku:' + sku.id]}: architecture {sku.architecture!r} has no file in architectures/"
             )
     for engine in engines.values():
+        if engine.kernels_of is not None and engine.kernels_of not in engines:
+            raise CatalogError(
+                f"{files['engine:' + engine.id]}: kernels_of names unknown engine {engine.kernels_of!r}; "
+                f"known: {', '.join(sorted(engines))}"
+            )
+    for engine in engines.values():
         for i, p in enumerate(engine.paths):
             missing = [a for a in p.architectures if a not in architectures]
             if missing:

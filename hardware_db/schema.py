@@ -216,6 +216,9 @@ class Engine(_Strict):
     #: maximum-load benchmark is estimated at. None = not recorded.
     max_batch_default: int | None = None
     max_batch_notes: str = ""
+    #: The engine whose kernels this one runs (Ollama bundles llama.cpp's ggml backends): its speed is estimated
+    #: with that engine's route and fitted efficiencies for the same format and device. None = its own.
+    kernels_of: str | None = None
     paths: list[EnginePath] = Field(default_factory=list)
 
 

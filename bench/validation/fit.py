@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
 from advisor.comparison import Comparison, Prepared, evaluate, prepare  # noqa: E402
 from advisor.context import Context, default_context  # noqa: E402
 from advisor.measurement import Measurement  # noqa: E402
-from advisor.speed import compute_format, default_backend, lookup_keys, model_type, route_for  # noqa: E402
+from advisor.speed import compute_format, default_backend, kernel_route, lookup_keys, model_type  # noqa: E402
 from advisor.speed_params import PARAMS_FILE, Entry, Selector, SpeedParams  # noqa: E402
 from bench.validation.corpus import Source, load_corpus  # noqa: E402
 from bench.validation.harness import CATEGORIES, NAIVE_EFFICIENCY, category  # noqa: E402
@@ -98,7 +98,15 @@ PLAN: tuple[Knob, ...] = (
         PREFILL,
         0.03,
         1.0,
-        ((), ("math",), ("engine", "math"), ("engine", "hw", "math"), ("engine", "backend", "hw", "math")),
+        (
+            (),
+            ("math",),
+            ("engine",),
+            ("engine", "math"),
+            ("engine", "hw"),
+            ("engine", "hw", "math"),
+            ("engine", "backend", "hw", "math"),
+        ),
         extra=("math",),
     ),
     Knob("attn_eff", PREFILL, 0.05, 1.0, ((),)),
@@ -129,10 +137,10 @@ class Fit:
     params: SpeedParams
 
 
-def _keys(p: Prepared, params: SpeedParams) -> dict[str, str]:
+def _keys(p: Prepared, ctx: Context) -> dict[str, str]:
     est = p.estimate
-    route = route_for(est.support, p.engine)
-    engine = p.engine or (route.engine if route else None)
+    params = ctx.speed
+    engine, route = kernel_route(ctx, p.hardware, p.fmt, est.support, p.engine)
     kernel = (route.kernel if route else "").lower()
     keys = lookup_keys(params, p.hardware, p.fmt, engine, p.backend or default_backend(p.hardware))
     keys["mtype"] = model_type(p.model)
@@ -154,7 +162,7 @@ def prepare_rows(measurements: list[Measurement], sources: dict[str, Source], ct
         if evaluate(p).predicted is None:
             skipped += 1
             continue
-        keys = _keys(p, ctx.speed)
+        keys = _keys(p, ctx)
         src = sources[m.label]
         rows.append(Row(p, keys, cat, m.label, src.group, keys.get("hw", "")))
     return rows, skipped

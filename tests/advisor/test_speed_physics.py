@@ -112,3 +112,30 @@ def test_moe_decode_bytes_use_the_bits_the_weights_are_stored_at():
     q8 = estimate(m, "gguf_q8_0", hw, w, engine="llama_cpp", ctx=CTX).speed
     assert q4.decode_bound == q8.decode_bound == "memory"
     assert 1.2 < q4.decode_tok_s / q8.decode_tok_s < 8.5 / 4.78 * 1.05
+
+
+@pytest.mark.parametrize(
+    ("sku", "fmt"), [("rtx_3090", "gguf_q4_k_m"), ("mi300x", "gguf_q8_0"), ("rtx_4090", "gguf_q4_0")]
+)
+def test_an_engine_that_runs_another_engines_kernels_is_estimated_as_that_engine(sku, fmt):
+    """Ollama bundles llama.cpp's ggml backends (``kernels_of`` in its engine file): the same format on the same
+    device decodes and prefills at llama.cpp's estimate, through llama.cpp's kernel (int8 MMQ on Ampere), and the
+    estimate still names Ollama."""
+    hw, m = CTX.target(sku), CTX.models["llama-3.1-8b"]
+    w = Workload(batch=1, input_len=2048, output_len=128)
+    ollama = estimate(m, fmt, hw, w, engine="ollama", ctx=CTX).speed
+    llama = estimate(m, fmt, hw, w, engine="llama_cpp", ctx=CTX).speed
+    assert ollama.engine == "ollama"
+    assert (ollama.decode_tok_s, ollama.prefill_tok_s) == (llama.decode_tok_s, llama.prefill_tok_s)
+    assert ollama.math_format == llama.math_format
+
+
+def test_with_no_engine_named_the_one_that_finishes_the_workload_first_is_chosen():
+    """RTX 3090, Llama 3.1 8B Q4_K_M at batch 1 with a 2k prompt: vLLM's GGUF path decodes about as fast as
+    llama.cpp but prefills far slower, so the estimate is llama.cpp's (the best output tokens/s of the workload)."""
+    hw, m = CTX.target("rtx_3090"), CTX.models["llama-3.1-8b"]
+    w = Workload(batch=1, input_len=2048, output_len=256)
+    chosen = estimate(m, "gguf_q4_k_m", hw, w, ctx=CTX)
+    per_engine = {e: estimate(m, "gguf_q4_k_m", hw, w, engine=e, ctx=CTX).speed for e in chosen.support.engines}
+    assert len(per_engine) > 1
+    assert chosen.speed.output_tok_s == max(s.output_tok_s for s in per_engine.values())

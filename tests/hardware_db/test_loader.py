@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import hardware_db
 from hardware_db.catalog import CatalogError, load_catalog
 from tests.hardware_db._paths import FIXTURE_CATALOG
 
@@ -116,5 +117,15 @@ def test_bad_sku_source_url_names_the_file(data):
     bad = data / "skus" / "nvidia" / "rtx_4080.toml"
     _edit(bad, 'source = "https://resources.nvidia.com', 'source = "resources.nvidia.com')
     with pytest.raises(CatalogError, match="source must be a URL") as err:
+        _load(data)
+    assert str(bad) in str(err.value)
+
+
+def test_kernels_of_must_name_a_known_engine(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(Path(hardware_db.__file__).parent / "data", data)  # the shipped catalog: it has engine files
+    bad = data / "engines" / "ollama.toml"
+    _edit(bad, 'kernels_of = "llama_cpp"', 'kernels_of = "llamacpp"')
+    with pytest.raises(CatalogError, match="kernels_of names unknown engine 'llamacpp'") as err:
         _load(data)
     assert str(bad) in str(err.value)
