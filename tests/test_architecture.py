@@ -123,3 +123,15 @@ def test_engine_is_pure_python():
                 f"{path.name}: {n}" for n in names if n.split(".")[0] in ("streamlit", "torch", "pynvml", "sqlalchemy")
             ]
     assert not bad, bad
+
+
+def test_the_readme_prints_the_enforced_dependency_table():
+    """README.md's table (package -> what it may import) is ``ALLOWED``, row for row: the documented architecture
+    is the enforced one."""
+    printed: dict[str, set[str]] = {}
+    for line in (REPO / "README.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0].startswith("`") and cells[0].strip("`") in PACKAGES:
+            deps = {d.strip().strip("`") for d in cells[1].split(",")} - {"-", ""}
+            printed[cells[0].strip("`")] = deps
+    assert printed == ALLOWED
