@@ -18,25 +18,27 @@ Import surface for the UI, probes and CLI::
     from advisor.memory import estimate_memory, MemoryEstimate, weight_bytes, kv_cache_bytes
     from advisor.speed import estimate_speed, SpeedEstimate
     from advisor.quality import expected_quality, within_tolerance, QualityEstimate
-    from advisor.estimate import estimate, calibrate, Estimate, Calibration
+    from advisor.estimate import estimate, Estimate
         estimate(model, format_or_id, hardware, workload=None, engine=None, *, calibration=None,
-                 measurements=(), finetune=False) -> Estimate          # Estimate.to_dict() is the CLI JSON
-        calibrate(measurements: list[advisor.evidence.Measurement], targets: {sku: HardwareTarget} | callable,
-                  models: {id: ModelSpec} | None) -> Calibration
+                 measurements=(), finetune=False, ctx=None) -> Estimate   # Estimate.to_dict() is the CLI JSON
+    from advisor.calibration import calibrate, Calibration
+        calibrate(comparisons: Iterable[Comparison]) -> Calibration      # per device x engine x format x phase
+    from advisor.measurement import Measurement, Metric, Load, Scope      # the one measured-result type
+    from advisor.comparison import expectation, compare, Comparison       # which estimate a measurement is compared with
     from advisor.recommend import Request, recommend, Recommendation, Candidate, Rejected, MixedPrecision
         recommend(Request(model, hardware, profile=Profile.SERVING, workload=None, engine=None,
-                          tolerance="moderate", formats=None, calibration=None, measurements=())) -> Recommendation
+                          tolerance="moderate", formats=None (only these ids), calibration=None,
+                          measurements=()), ctx=None) -> Recommendation
             Recommendation.ranked (best first), .rejected (with why), .best, .mixed_precision, .kv_cache,
             .to_dict()
-    from advisor.validation import validate, markdown, calibrated_on_dev
-        validate() -> ValidationReport  # estimates vs published measurements (bench/validation/published.csv)
-            report.mdape(split="dev" | "holdout" | None, phase="decode" | "prefill", metric=None,
-                         naive=False) -> (median APE in %, rows)
+    from advisor.context import Context, default_context, reload_default_context
+        every function takes ``ctx`` (the data files it reads); default_context() is the shipped one
 
 Data: ``advisor/data/formats.toml`` (formats), ``advisor/data/models/`` (models),
-``hardware_db/data/engines/*.toml`` (engine paths), ``bench/validation/published.csv`` (published measurements, the one validation set).
-Every default constant (efficiencies, overheads, usable-memory fractions) is documented with its source in the
-module that uses it: ``advisor.memory``, ``advisor.speed``, ``advisor.quality``, ``advisor.recommend``.
+``hardware_db/data/engines/*.toml`` (engine paths), ``advisor/data/speed_params.toml`` (the speed model's fitted
+parameters, written by ``bench/validation/fit.py`` from the evidence corpus in ``bench/validation/corpus``),
+``advisor/data/quality/`` (published quality figures), ``advisor/data/deploy.toml`` (deploy commands). The
+validation harness lives in ``bench/validation`` (not imported at run time).
 
 CLI: ``python -m advisor (recommend | estimate | list | import) --help``.
 """

@@ -115,10 +115,18 @@ def default_context() -> Context:
 
 
 def reload_default_context() -> Context:
-    """Forget the loaded data files and read them again (the one invalidation point: the hardware catalog's own
-    process cache, which name matching below the engine uses, is cleared with it)."""
+    """Forget the loaded data files and read them again: the one invalidation point of every process cache of
+    shipped data (the hardware catalog, which name matching below the engine uses; the deploy templates; the
+    quality evidence and the catalog's model families it groups by)."""
+    from advisor import deploy, quality
     from hardware_db.catalog import default_catalog
 
-    default_catalog.cache_clear()
-    default_context.cache_clear()
+    for cache in (
+        default_catalog,
+        default_context,
+        deploy.load_templates,
+        quality.load_evidence,
+        quality._catalog_families,
+    ):
+        cache.cache_clear()
     return default_context()

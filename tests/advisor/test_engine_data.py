@@ -67,3 +67,14 @@ def test_llama_cpp_runs_every_k_and_i_quant_file_type(arch):
     gguf = {f.id for f in FORMATS.values() if f.family == "gguf" and not f.id.startswith("gguf_tq")}
     covered = {p.format for p in CATALOG.engines["llama_cpp"].paths if arch in p.architectures}
     assert gguf - {"gguf_mxfp4"} <= covered, sorted(gguf - covered)
+
+
+def test_reload_default_context_is_the_one_invalidation_point_of_shipped_data_caches():
+    from advisor import deploy, quality
+    from advisor.context import default_context, reload_default_context
+
+    before = (default_context(), deploy.load_templates(), quality.load_evidence())
+    after = reload_default_context()
+    assert after is not before[0] and after == default_context()
+    assert deploy.load_templates() is not before[1] and quality.load_evidence() is not before[2]
+    assert deploy.load_templates() == before[1] and quality.load_evidence() == before[2]
