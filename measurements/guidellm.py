@@ -9,10 +9,14 @@ Figures (the ``successful`` requests' distributions): ``output_tokens_per_second
 CONCURRENT ``streams``; ``constant`` / ``poisson`` -> RATE ``rate``; ``throughput`` -> MAX_LOAD. The model is the
 backend's ``model`` (``config.spec.backend`` in schema 2, ``worker.backend_model`` before); GuideLLM is a client,
 so the engine and hardware are not in the file (the user's hint gives the hardware).
+
+``benchmarks.yaml`` (``--output-path benchmarks.yaml``) holds the same document written as YAML: it is read with
+PyYAML's safe loader (no tags, no anchors or aliases accepted) and then mapped exactly like the JSON.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from advisor.measurement import Load, Measurement, Metric, Statistic
@@ -21,9 +25,14 @@ from measurements.records import ParsedFile, RawRecord, UnreadableFile
 from measurements.rowbuild import ImportContext
 from measurements.serving import build, identity, number
 from measurements.tabular import load_json, read_json_objects
+from safeio.limits import check_text
 
-FORMATS = ("guidellm_json",)
-DESCRIPTION = "GuideLLM benchmarks.json"
+FORMATS = ("guidellm_json", "guidellm_yaml")
+DESCRIPTION = "GuideLLM benchmarks.json or benchmarks.yaml"
+
+# A GuideLLM YAML report: a top-level ``benchmarks:`` key (after an optional ``---``) and a generative benchmark.
+_YAML_HEAD = re.compile(r"\A(?:---[ \t]*\n)?benchmarks:[ \t]*\n")
+_YAML_BENCHMARK = re.compile(r"^[- ]+type_: generative_benchmark\s*$", re.M)
 
 _LATENCIES = (
     ("time_to_first_token_ms", Metric.TTFT_MS, 1.0),
@@ -53,10 +62,40 @@ def sniff_json(data: Any) -> str | None:
     return None
 
 
+def sniff_text(text: str) -> str | None:
+    head = text.lstrip("\ufeff")[:65536]
+    if _YAML_HEAD.match(head) and _YAML_BENCHMARK.search(head):
+        return "guidellm_yaml"
+    return None
+
+
+def _load_yaml(text: str) -> Any:
+    """The YAML document, read with the safe loader after the size check; anchors/aliases are refused (an alias
+    bomb expands to far more than the file holds) and a syntax error names its line."""
+    try:
+        import yaml  # PyYAML: imported here so the other importers never need it
+    except ImportError as exc:  # pragma: no cover - PyYAML is pinned in requirements.txt
+        raise UnreadableFile("a GuideLLM YAML report needs PyYAML, which is not installed") from exc
+    check_text(text, what="the GuideLLM YAML")
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise UnreadableFile("the GuideLLM YAML uses anchors or aliases, which GuideLLM never writes")
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise UnreadableFile(f"the GuideLLM YAML does not parse{where}: {problem}") from exc
+
+
 def parse(text: str, source_format: str) -> ParsedFile:
-    data = load_json(text)
+    data = _load_yaml(text) if source_format == "guidellm_yaml" else load_json(text)
     if sniff_json(data) is None:
-        raise UnreadableFile("expected a GuideLLM benchmarks.json with a 'benchmarks' list")
+        raise UnreadableFile(
+            "expected a GuideLLM benchmarks.json or benchmarks.yaml with a 'benchmarks' list of benchmarks that "
+            "have a 'metrics' object"
+        )
     out = read_json_objects(data["benchmarks"], source_format)
     spec = (data.get("config") or {}).get("spec") if isinstance(data.get("config"), dict) else None
     backend = (spec or {}).get("backend") if isinstance(spec, dict) else None
