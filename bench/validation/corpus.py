@@ -9,7 +9,8 @@ A row written without a ``model_id`` is mapped at load time by the same ``Resolv
 user's upload (``map_models``): the file's own model text (the whole ``model_raw``, a repo id or file name
 inside it, llama-bench's ``arch size`` with the row's parameter count), so a model added to the catalog
 makes its rows comparable without editing the corpus, and the mapping is the one a user's file would get.
-A mapped row says so in ``extra["model_mapped_from"]``.
+A mapped row says so in ``extra["model_mapped_from"]``. Of a CPU thread-count sweep only the rows at the most
+threads are kept (``full_device_threads``).
 """
 
 from __future__ import annotations
@@ -196,4 +197,39 @@ def load_corpus(corpus_dir: Path = CORPUS_DIR, ctx=None) -> tuple[list[Measureme
     unused = sorted(set(sources) - {p.stem for p in files})
     if unused:
         raise CorpusError(f"sources.toml names sources without a CSV file: {unused}")
-    return map_models(measurements, Resolver(ctx or default_context())), sources
+    return map_models(full_device_threads(measurements), Resolver(ctx or default_context())), sources
+
+
+_THREADS = re.compile(r"\bthreads=(\d+)\b")
+
+
+def full_device_threads(measurements: list[Measurement]) -> list[Measurement]:
+    """Of a CPU thread-count sweep (llama-bench ``-t 1,2,4,8``; the row's locator says ``threads=N``) keep the
+    rows at the most threads of each configuration: an estimate is for the whole device, and a run held to one
+    or two cores measures the thread count, not the memory system (8B F16 on a Ryzen 7950X decodes at 2.2 tok/s
+    on 1 thread and 4.2 on 4). Rows that name no thread count are kept as they are."""
+
+    def threads(m: Measurement) -> int | None:
+        found = _THREADS.search(m.extra.get("source_locator", ""))
+        return int(found.group(1)) if found else None
+
+    def config(m: Measurement) -> tuple:
+        return (
+            m.label,
+            m.hardware_sku,
+            m.hardware_raw,
+            m.model_raw,
+            m.format_raw,
+            m.metric,
+            m.batch,
+            m.input_len,
+            m.output_len,
+            m.context_depth,
+        )
+
+    most: dict[tuple, int] = {}
+    for m in measurements:
+        t = threads(m)
+        if t is not None:
+            most[config(m)] = max(t, most.get(config(m), 0))
+    return [m for m in measurements if (t := threads(m)) is None or t == most[config(m)]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from collections import Counter
 
@@ -118,3 +119,21 @@ def test_rows_without_a_model_id_are_mapped_by_the_importers_resolver():
     assert [m.model_id for m in mapped] == ["llama-3.1-70b", "llama-3.1-8b", None]
     assert mapped[0].extra["model_mapped_from"] == "LLaMA v3.1 70B"
     assert "model_mapped_from" not in mapped[2].extra
+
+
+def test_a_cpu_thread_sweep_keeps_only_its_most_threads_rows(corpus):
+    """ik_llama.cpp's README sweeps tg128 over 1-8 threads: only the rows at the most threads are evidence for the
+    device, one thread count per configuration."""
+    from bench.validation.corpus import full_device_threads
+
+    measurements, _ = corpus
+    sweep = [
+        m for m in measurements if m.label == "ikawrakow_cpu_quant_types_b3441" and m.metric is Metric.DECODE_TOK_S
+    ]
+    kept = Counter((m.hardware_raw, m.model_raw, m.format_raw) for m in sweep)
+    assert sweep and max(kept.values()) == 1
+    one = sweep[0]
+    fewer = dataclasses.replace(one, extra={"source_locator": "threads=2 tg128"}, value=one.value / 2)
+    other = dataclasses.replace(one, model_raw="another model", extra={"source_locator": "threads=2 tg128"})
+    plain = dataclasses.replace(one, extra={})
+    assert full_device_threads([one, fewer, other, plain]) == [one, other, plain]
