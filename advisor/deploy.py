@@ -15,8 +15,6 @@ if TYPE_CHECKING:
     from advisor.workload import Workload
 
 DEPLOY_PATH = Path(__file__).parent / "data" / "deploy.toml"
-#: vLLM ``--quantization`` values for formats whose checkpoint must be named (others are read from config.json).
-VLLM_QUANT_FLAG = {"fp8_w8a8": " --quantization fp8"}
 #: Pages the vLLM defaults come from (gpu_memory_utilization 0.9).
 VLLM_ENGINE_ARGS = "https://docs.vllm.ai/en/latest/configuration/engine_args.html"
 
@@ -27,7 +25,7 @@ class DeployDataError(ValueError):
 
 @dataclass(frozen=True)
 class DeployStep:
-    what: str  # "pull" | "quantize" | "serve"
+    what: str  # "pull" | "quantize" | "quantize (alternative)" | "calibrate" | "serve"
     command: str
     source: str
 
@@ -65,11 +63,19 @@ def load_templates(path: Path = DEPLOY_PATH) -> dict:
                 raise DeployDataError(f"{path.name}: [engines.{eid}] needs {key!r}")
         if "serve_gguf" in e and "serve_gguf_source" not in e:
             raise DeployDataError(f"{path.name}: [engines.{eid}] serve_gguf needs 'serve_gguf_source'")
+        for fid, f in e.get("produce", {}).items():
+            _check_recipe(path, f"engines.{eid}.produce.{fid}", f)
     for fid, f in data.get("formats", {}).items():
-        for key in ("produce", "produce_source"):
-            if key not in f:
-                raise DeployDataError(f"{path.name}: [formats.{fid}] needs {key!r}")
+        _check_recipe(path, f"formats.{fid}", f)
     return data
+
+
+def _check_recipe(path: Path, table: str, f: dict) -> None:
+    for key in ("produce", "produce_source"):
+        if key not in f:
+            raise DeployDataError(f"{path.name}: [{table}] needs {key!r}")
+    if "alt" in f and "alt_source" not in f:
+        raise DeployDataError(f"{path.name}: [{table}] alt needs 'alt_source'")
 
 
 def _template_key(fmt: Format) -> str:
@@ -99,46 +105,65 @@ def deploy_plan(
     eng = data["engines"].get(engine)
     base = getattr(model, "hf_repo", "") or model.id
     out = f"{model.id}-{fmt.id}"
+    values = {
+        "model": base,
+        "model_name": base.rstrip("/").rsplit("/", 1)[-1],
+        "out": out,
+        "tp": workload.gpus,
+        "ctx": workload.context_len,
+        "gguf_type": _gguf_type(fmt),
+        "mlx_bits": fmt.weight_bits,
+        "bpw": fmt.bits_per_weight,
+        "model_gguf_f16": f"{model.id}-f16.gguf",
+    }
+    own = (eng or {}).get("produce", {}).get(_template_key(fmt))
+    if own is not None and own.get("serves_original", False):
+        release = None  # the engine quantizes the 16-bit model at load (Gaudi INC): a pre-quantized repo is not used
     steps: list[DeployStep] = []
     checkpoint = out
+    on_the_fly = False  # the engine quantizes the 16-bit checkpoint at load (its on_the_fly_flags)
     if release is not None:
         checkpoint = release.repo
         steps.append(DeployStep("pull", f"huggingface-cli download {release.repo}", release.source))
     elif fmt.id not in ("bf16", "fp16"):
-        tmpl = data["formats"].get(_template_key(fmt))
+        # an engine's own recipe (JetStream AQT, Gaudi INC calibration) wins over the format's generic one
+        tmpl = own or data["formats"].get(_template_key(fmt))
         if tmpl is not None:
-            values = {
-                "model": base,
-                "out": out,
-                "tp": workload.gpus,
-                "gguf_type": _gguf_type(fmt),
-                "mlx_bits": fmt.weight_bits,
-                "model_gguf_f16": f"{model.id}-f16.gguf",
-            }
-            steps.append(DeployStep("quantize", tmpl["produce"].format(**values), tmpl["produce_source"]))
+            steps.append(
+                DeployStep(tmpl.get("what", "quantize"), tmpl["produce"].format(**values), tmpl["produce_source"])
+            )
             if "alt" in tmpl:
                 steps.append(DeployStep("quantize (alternative)", tmpl["alt"].format(**values), tmpl["alt_source"]))
-        elif engine == "vllm" and fmt.id in VLLM_QUANT_FLAG:
-            pass  # quantized on the fly by vLLM at load
+            if tmpl.get("serves_original", False):
+                checkpoint = base
+        elif fmt.id in (eng or {}).get("on_the_fly_flags", {}):
+            on_the_fly = True
+            checkpoint = base
         else:
             steps.append(DeployStep("quantize", f"(no recorded recipe for {fmt.id}: use a published checkpoint)", ""))
     else:
         checkpoint = base
     if eng is not None:
         kv_flag = eng.get("kv_flags", {}).get(kv_format or "", "")
-        quant_flag = VLLM_QUANT_FLAG.get(fmt.id, "") if engine == "vllm" and release is None and not steps else ""
+        quant_flag, quant_env = "", ""
+        if on_the_fly:
+            quant_flag = eng["on_the_fly_flags"][fmt.id]
+        elif release is None:
+            quant_flag = eng.get("quant_flags", {}).get(fmt.id, "").format(**values)
+            quant_env = eng.get("quant_env", {}).get(fmt.id, "").format(**values)
         offload = f" --n-cpu-moe {n_cpu_moe}" if n_cpu_moe else ""
         gguf = fmt.family == "gguf" and "serve_gguf" in eng
         cmd = eng["serve_gguf" if gguf else "serve"].format(
-            model=base,
-            checkpoint=checkpoint,
-            out=checkpoint if release is not None else out,
-            tp=workload.gpus,
-            ctx=workload.context_len,
-            gpu_util=gpu_util,
-            kv_flag=kv_flag,
-            quant_flag=quant_flag,
-            offload_flag=offload,
+            **{
+                **values,
+                "checkpoint": checkpoint,
+                "out": checkpoint if release is not None else out,
+                "gpu_util": gpu_util,
+                "kv_flag": kv_flag,
+                "quant_flag": quant_flag,
+                "quant_env": quant_env,
+                "offload_flag": offload,
+            }
         )
         steps.append(DeployStep("serve", cmd, eng["serve_gguf_source" if gguf else "source"]))
     else:

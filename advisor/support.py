@@ -39,12 +39,22 @@ LEVEL_ORDER: tuple[Support, ...] = (
 )
 
 
-#: Serving engines first: the route named in a reason sentence is the one most users would deploy.
+#: Serving engines first: the route named in a reason sentence is the one most users would deploy. Vendor engines
+#: sit with the serving engines (they only have paths on their own hardware: TPU, Gaudi), the vLLM plugin before
+#: the vendor's own runner; then local runtimes (llama.cpp before Ollama, which wraps it; ExLlamaV3 before V2,
+#: whose TabbyAPI backend was dropped), then libraries.
 ENGINE_PREFERENCE: tuple[str, ...] = (
     "vllm",
     "tensorrt_llm",
     "sglang",
+    "vllm_tpu",
+    "jetstream",
+    "vllm_gaudi",
+    "optimum_habana",
     "llama_cpp",
+    "ollama",
+    "exllamav3",
+    "exllamav2",
     "mlx",
     "transformers",
     "onnxruntime",

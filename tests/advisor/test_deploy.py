@@ -88,3 +88,125 @@ def test_tensorrt_llm_and_sglang_have_serve_commands():
     sgl = _plan("llama-3.1-70b", "fp8_w8a8", "sglang").steps[-1]
     assert sgl.command.startswith("python -m sglang.launch_server --model-path llama-3.1-70b-fp8_w8a8 --tp 2")
     assert "no serve template" not in trt.command + sgl.command
+
+
+# Recipes checked flag for flag against their sources (URL in deploy.toml, checked 2026-12-07).
+W1 = Workload(batch=1, input_len=1024, output_len=256, gpus=1)
+
+
+def test_exl2_is_made_with_exllamav2_convert_py_into_the_tabbyapi_model_dir():
+    # exllamav2 doc/convert.md: -i (FP16 HF dir), -o (working dir), -cf (full model dir), -b (target bpw)
+    plan = _plan("llama-3.1-8b", "exl2", "exllamav2", W1)
+    quantize, serve = plan.steps
+    hf = CTX.models["llama-3.1-8b"].hf_repo
+    assert quantize.what == "quantize"
+    assert quantize.command == (
+        f"python convert.py -i <local HF download of {hf}> -o ./exl2-work -cf models/llama-3.1-8b-exl2 -b 4.0"
+    )
+    assert "turboderp-org/exllamav2/blob/" in quantize.source and quantize.source.endswith("doc/convert.md")
+    assert "--model-dir models --model-name llama-3.1-8b-exl2 " in serve.command
+
+
+def test_exl3_is_made_with_exllamav3_convert_py_with_a_working_dir():
+    # exllamav3 README: python convert.py -i <input_dir> -o <output_dir> -w <working_dir> -b <bitrate>
+    plan = _plan("llama-3.1-8b", "exl3", "exllamav3", W1)
+    quantize, serve = plan.steps
+    hf = CTX.models["llama-3.1-8b"].hf_repo
+    assert quantize.command == (
+        f"python convert.py -i <local HF download of {hf}> -o models/llama-3.1-8b-exl3 -w ./exl3-work -b 4.0"
+    )
+    assert "turboderp-org/exllamav3/blob/" in quantize.source and quantize.source.endswith("doc/convert.md")
+    assert "--model-name llama-3.1-8b-exl3 " in serve.command
+
+
+def test_jetstream_makes_an_aqt_checkpoint_and_serves_it_with_the_matching_quantization_flag():
+    # JetStream docs/online-inference-with-maxtext-engine.md: MaxText.decode ... quantization=int8|int8w
+    # save_quantized_params_path=...; server restarted with quantization=... checkpoint_is_quantized=True
+    for fmt_id, mode in (("int8_w8a8", "int8"), ("int8_w8a16", "int8w")):
+        quantize, serve = _plan("llama-3.1-8b", fmt_id, "jetstream", W1).steps
+        assert quantize.command.startswith("python3 -m MaxText.decode MaxText/configs/base.yml ")
+        assert quantize.command.endswith(
+            f" attention=dot_product quantization={mode} save_quantized_params_path=llama-3.1-8b-{fmt_id}"
+        )
+        assert "llm-compressor" not in quantize.command and "AI-Hypercomputer/JetStream" in quantize.source
+        assert f" load_parameters_path=llama-3.1-8b-{fmt_id} " in serve.command
+        assert serve.command.endswith(f" quantization={mode} checkpoint_is_quantized=True")
+    bf16 = _plan("llama-3.1-8b", "bf16", "jetstream", W1).steps[-1].command
+    assert "quantization=" not in bf16 and "checkpoint_is_quantized" not in bf16
+
+
+def test_gaudi_fp8_is_inc_calibration_then_quant_config_at_serve_time_not_llm_compressor():
+    # vllm-gaudi calibration_one_node.md (calibrate_model.sh -m -d -o [-t]) and inc.md (QUANT_CONFIG=...
+    # vllm serve ... --quantization inc); the BF16 model is served and quantized at load.
+    plan = _plan("llama-3.1-8b", "fp8_w8a8", "vllm_gaudi", kv_format="kv_fp8")
+    hf = CTX.models["llama-3.1-8b"].hf_repo
+    assert [s.what for s in plan.steps] == ["calibrate", "serve"]
+    calibrate, serve = plan.steps
+    assert calibrate.command.endswith(f"./calibrate_model.sh -m {hf} -d <calibration dataset .pkl> -o inc/ -t 2")
+    assert calibrate.source.endswith("docs/configuration/calibration/calibration_one_node.md")
+    assert serve.command.startswith(
+        "QUANT_CONFIG=<vllm-gaudi>/calibration/inc/Llama-3.1-8B-Instruct/maxabs_quant_<g2|g3>.json "
+        f"vllm serve {hf} --dtype bfloat16 "
+    )
+    assert serve.command.endswith(" --quantization inc --kv-cache-dtype fp8_inc")
+    assert plan.checkpoint == hf and "llm-compressor" not in " ".join(plan.commands)
+
+
+def test_gaudi_bf16_serves_without_a_quant_config():
+    for engine in ("vllm_gaudi", "optimum_habana"):
+        plan = _plan("llama-3.1-8b", "bf16", engine)
+        assert [s.what for s in plan.steps] == ["serve"]
+        assert "QUANT_CONFIG" not in plan.steps[0].command and "--quantization" not in plan.steps[0].command
+
+
+def test_optimum_habana_fp8_measures_with_maxabs_measure_then_serves_with_maxabs_quant():
+    # optimum-habana examples/text-generation/README.md 'Running with FP8'
+    plan = _plan("llama-3.1-8b", "fp8_w8a8", "optimum_habana")
+    hf = CTX.models["llama-3.1-8b"].hf_repo
+    calibrate, serve = plan.steps
+    assert calibrate.what == "calibrate"
+    assert calibrate.command.startswith("PT_HPU_LAZY_MODE=1 QUANT_CONFIG=./quantization_config/maxabs_measure.json ")
+    assert calibrate.command.endswith(" && python quantization_tools/postprocess_measurements.py -m hqt_output")
+    assert serve.command.startswith("PT_HPU_LAZY_MODE=1 QUANT_CONFIG=./quantization_config/maxabs_quant.json ")
+    assert f"--model_name_or_path {hf} " in serve.command
+
+
+def test_gaudi_awq_and_gptq_use_the_plugins_own_recipes():
+    # vllm-gaudi auto_awq.md (AutoAWQ, served with --quantization awq) and gptqmodel.md (GPTQModel, no flag)
+    awq_q, awq_s = _plan("llama-3.1-8b", "int4_awq_w4a16", "vllm_gaudi").steps
+    assert awq_q.command.startswith("AutoAWQ: ") and "'w_bit': 4, 'version': 'GEMM'" in awq_q.command
+    assert awq_s.command.endswith(" --quantization awq")
+    gptq_q, gptq_s = _plan("llama-3.1-8b", "int4_gptq_w4a16", "vllm_gaudi").steps
+    assert gptq_q.command.startswith("GPTQModel: ") and "QuantizeConfig(bits=4, group_size=128)" in gptq_q.command
+    assert "--quantization" not in gptq_s.command
+
+
+def test_every_engine_recipe_names_its_source_and_fills_every_placeholder():
+    data = load_templates()
+    for eid, e in data["engines"].items():
+        for fid, f in e.get("produce", {}).items():
+            assert f["produce_source"].startswith("https://"), (eid, fid)
+            plan = _plan("llama-3.1-8b", fid, eid)
+            assert all("{" not in c.replace("{'", "") for c in plan.commands), (eid, fid, plan.commands)
+
+
+def test_an_alt_recipe_without_a_source_is_refused(tmp_path):
+    bad = tmp_path / "deploy.toml"
+    bad.write_text('schema_version = 1\n[formats.x]\nproduce = "a"\nproduce_source = "https://e"\nalt = "b"\n')
+    with pytest.raises(DeployDataError, match=r"\[formats.x\] alt needs 'alt_source'"):
+        load_templates.__wrapped__(bad)
+    bad.write_text(
+        'schema_version = 1\n[engines.e]\nserve = "s"\nsource = "https://e"\n[engines.e.produce.fp8_w8a8]\nproduce = "p"\n'
+    )
+    with pytest.raises(DeployDataError, match=r"\[engines.e.produce.fp8_w8a8\] needs 'produce_source'"):
+        load_templates.__wrapped__(bad)
+
+
+def test_gaudi_fp8_calibrates_even_when_a_pre_quantized_fp8_release_exists():
+    # vllm-gaudi documents FP8 only through INC calibration of the 16-bit model (features/floating_point_8.md)
+    model = CTX.models["llama-3.1-8b"]
+    release = next(r for r in model.releases if r.format_id == "fp8_w8a8")
+    plan = _plan("llama-3.1-8b", "fp8_w8a8", "vllm_gaudi", release=release)
+    assert [s.what for s in plan.steps] == ["calibrate", "serve"]
+    assert release.repo not in " ".join(plan.commands) and not plan.official
+    assert plan.steps[-1].command.endswith(" --quantization inc")

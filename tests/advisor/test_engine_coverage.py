@@ -130,5 +130,5 @@ def test_optimum_habana_spawns_one_process_per_card_with_inc_quant_config():
     cmd = _serve("fp8_w8a8", "optimum_habana", W2)
     assert "QUANT_CONFIG=" in cmd
     assert "python ../gaudi_spawn.py --use_deepspeed --world_size 2 run_generation.py" in cmd
-    assert "--model_name_or_path llama-3.1-8b-fp8_w8a8 " in cmd
+    assert "--model_name_or_path meta-llama/Llama-3.1-8B-Instruct " in cmd  # FP8 on Gaudi: BF16 weights + INC measurement
     assert "{" not in cmd
