@@ -12,6 +12,12 @@ so the engine and hardware are not in the file (the user's hint gives the hardwa
 
 ``benchmarks.yaml`` (``--output-path benchmarks.yaml``) holds the same document written as YAML: it is read with
 PyYAML's safe loader (no tags, no anchors or aliases accepted) and then mapped exactly like the JSON.
+
+``benchmarks.csv`` (``--output-path benchmarks.csv``) is recognised but not read: no public GuideLLM CSV was found
+to test a reader against (searched 2026-12-07), so it is refused with a message pointing to the JSON or YAML of the
+same run. Its two layouts, from GuideLLM's source: v0.2-v0.3 ``GenerativeBenchmarksReport.save_csv`` writes one
+header row (``Type, Run Id, Id, Name, Start Time, ...``); v0.4 and later ``benchmark/outputs/csv.py`` writes three
+header rows whose first names the groups (``Run Info, ..., Benchmark, ..., Timings, ..., Request Counts, ...``).
 """
 
 from __future__ import annotations
@@ -60,6 +66,24 @@ def sniff_json(data: Any) -> str | None:
     ):
         return "guidellm_json"
     return None
+
+
+_CSV_V02_HEAD = ("Type", "Run Id", "Id", "Name", "Start Time")
+_CSV_V04_GROUPS = frozenset({"Run Info", "Benchmark", "Timings", "Request Counts"})
+
+
+def sniff_csv(header: list[str], _text: str) -> str | None:
+    """A GuideLLM benchmarks.csv is refused here with a reason (see the module doc); any other CSV: None."""
+    if tuple(header[:5]) == _CSV_V02_HEAD:
+        layout = "the v0.2-v0.3 layout (header Type, Run Id, Id, Name, Start Time, ...)"
+    elif header[:1] == ["Run Info"] and set(header) >= _CSV_V04_GROUPS:
+        layout = "the v0.4+ layout (three header rows: Run Info, Benchmark, Timings, Request Counts, ...)"
+    else:
+        return None
+    raise UnreadableFile(
+        f"a GuideLLM benchmarks.csv ({layout}): GuideLLM's CSV export is not imported; upload the benchmarks.json "
+        "or benchmarks.yaml of the same run, which hold the same figures"
+    )
 
 
 def sniff_text(text: str) -> str | None:

@@ -25,6 +25,7 @@ from measurements import (
     optimum_benchmark,
     sglang_bench,
     trtllm_bench,
+    vllm_nightly,
     vllm_offline,
 )
 
@@ -37,6 +38,7 @@ TOOLS: tuple[ModuleType, ...] = (
     llmperf,
     optimum_benchmark,
     vllm_offline,
+    vllm_nightly,
 )
 
 FORMATS: tuple[str, ...] = tuple(fmt for tool in TOOLS for fmt in tool.FORMATS)
