@@ -134,7 +134,8 @@ def model_from_file_name(rec: dict[str, Any], ctx: ImportContext) -> str:
             chunk = "-".join(tokens[start : start + size])
             if not re.search(r"\d", chunk):
                 continue  # "deepseek" alone names a family, not a model: a size or version must be there
-            dotted = re.sub(r"(?<=\d)-(?=\d)", ".", chunk)  # llama-3-3-70b -> llama-3.3-70b
+            # a version's minor digit, not the size after it: llama-3-3-70b -> llama-3.3-70b, qwen2-5-7b -> qwen2.5-7b
+            dotted = re.sub(r"(?<=\d)-(?=\d+(?:-|$))", ".", chunk)
             spaced = re.sub(r"(?<=[a-z])(?=\d)", "-", chunk, flags=re.I)  # llama2-70b -> llama-2-70b
             for candidate in (chunk, dotted, spaced):
                 if ctx.resolver.model((candidate,)).model_id is not None:
