@@ -21,7 +21,8 @@ def test_online_jsonl_rate_sweep(db_engine):
     assert (out.load, out.request_rate, out.batch) == (Load.RATE, 1.0, None)
     assert (out.input_len, out.output_len) == (509, 534)  # 152612 / 300 and 160347 / 300
     assert (out.engine, out.hardware_sku) == ("sglang", "h200_sxm_141gb")
-    assert out.model_id is None and "model not given" in out.flags  # the JSONL names no model
+    # the JSONL names no model; its file name (upstream: llama_3_3_70b_online_output.jsonl) does, and says so
+    assert out.model_id == "llama-3.3-70b" and any("model taken from the file name" in f for f in out.flags)
     assert one(first, metric=Metric.TTFT_MS, statistic=Statistic.MEDIAN).value == pytest.approx(85.74514742940664)
     assert one(first, metric=Metric.ITL_MS, statistic=Statistic.MEDIAN).value == pytest.approx(13.638956006616354)
     assert one(first, metric=Metric.E2E_MS, statistic=Statistic.MEAN).value == pytest.approx(7840.616212638561)
