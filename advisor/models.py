@@ -10,6 +10,7 @@ Pure Python (tomllib only): no torch, no pydantic, no database.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -34,6 +35,11 @@ class QuantizedRelease:
     source: str  # URL
     checked: str  # ISO date
     notes: str = ""
+    #: How the checkpoint is serialized: the ``quantization_config.quant_method`` of its config.json
+    #: ("compressed-tensors", "modelopt", "fp8", "mxfp4", "awq", "gptq", ...), or "" when nobody has read it.
+    #: Engines are matched on it (advisor/deploy.py ``release_loadable``).
+    checkpoint: str = ""
+    checkpoint_source: str = ""  # URL of the config.json / hf_quant_config.json it was read from
 
 
 @dataclass(frozen=True)
@@ -248,6 +254,14 @@ def spec_from_dict(raw: dict, origin: str = "<dict>") -> ModelSpec:
             raise ModelCatalogError(f"{origin}: releases[{i}]: unknown {bad}, missing {need}")
         if not isinstance(rel["official"], bool):
             raise ModelCatalogError(f"{origin}: releases[{i}].official must be true or false")
+        ckpt = rel.get("checkpoint", "")
+        if not isinstance(ckpt, str) or (ckpt and not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", ckpt)):
+            raise ModelCatalogError(
+                f"{origin}: releases[{i}].checkpoint must be a quant_method token like 'compressed-tensors', "
+                f"got {ckpt!r}"
+            )
+        if ckpt and not str(rel.get("checkpoint_source", "")).startswith("https://"):
+            raise ModelCatalogError(f"{origin}: releases[{i}].checkpoint needs checkpoint_source (an https URL)")
         rel["checked"] = _iso(rel["checked"])
         releases.append(QuantizedRelease(**rel))
     raw["checked"] = _iso(raw["checked"])

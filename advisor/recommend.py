@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from advisor.context import Context, default_context
-from advisor.deploy import DeployPlan, deploy_plan
+from advisor.deploy import DeployPlan, deploy_plan, release_for_engine, release_serialization
 from advisor.estimate import Estimate, estimate
 from advisor.fit_options import FitOption, MoeMixedPlan, fit_options, moe_mixed_plan
 from advisor.formats import Format, FormatKind, get_format
@@ -221,6 +221,7 @@ def _metric(profile: Profile, est: Estimate) -> float | None:
 
 
 def _release_for(model: ModelSpec, fmt_id: str) -> QuantizedRelease | None:
+    """A published release of the format (any engine): what the release bonus is about."""
     matches = [r for r in model.releases if r.format_id == fmt_id]
     matches.sort(key=lambda r: (not r.official, r.publisher, r.repo))
     return matches[0] if matches else None
@@ -447,15 +448,23 @@ def recommend(request: Request, *, ctx: Context | None = None) -> Recommendation
         else:
             qf = UNKNOWN_QUALITY_FACTOR
         qf = max(qf, 0.05)
-        release = _release_for(request.model, fid)
-        bonus = RELEASE_BONUS if (release and v.level is Support.NATIVE) else 1.0
+        published = _release_for(request.model, fid)
+        bonus = RELEASE_BONUS if (published and v.level is Support.NATIVE) else 1.0
         if partial:
             why += "; prefill rate unknown: ranked on decode alone, after formats with both rates known"
         reasons = [why, v.reason]
-        if release:
-            reasons.append(f"{'official' if release.official else 'vendor'} release: {release.repo}")
         # deploy with the engine the estimate (and so the verdict) names, else the first engine with a path
         deploy_engine = est.engine if est.engine in v.engines else (v.engines[0] if v.engines else None)
+        # the release shown and pulled is one the deploy engine loads (its serialization, advisor/deploy.py)
+        release = release_for_engine(request.model.releases, f, deploy_engine) if deploy_engine else None
+        if release:
+            reasons.append(f"{'official' if release.official else 'vendor'} release: {release.repo}")
+        elif published and deploy_engine:
+            kind = release_serialization(published, f) or "serialization not recorded"
+            reasons.append(
+                f"{'official' if published.official else 'vendor'} release {published.repo} ({kind}) is not one "
+                f"{deploy_engine} loads: the plan quantizes instead"
+            )
         plan = deploy_plan(request.model, f, deploy_engine, w, release=release) if deploy_engine else None
         fallback = v.level is Support.WEIGHT_ONLY and bool(v.fallback)
         ranked.append(

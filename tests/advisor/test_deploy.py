@@ -123,7 +123,8 @@ def test_jetstream_makes_an_aqt_checkpoint_and_serves_it_with_the_matching_quant
     # JetStream docs/online-inference-with-maxtext-engine.md: MaxText.decode ... quantization=int8|int8w
     # save_quantized_params_path=...; server restarted with quantization=... checkpoint_is_quantized=True
     for fmt_id, mode in (("int8_w8a8", "int8"), ("int8_w8a16", "int8w")):
-        quantize, serve = _plan("llama-3.1-8b", fmt_id, "jetstream", W1).steps
+        convert, quantize, serve = _plan("llama-3.1-8b", fmt_id, "jetstream", W1).steps
+        assert convert.what == "convert" and "model_ckpt_conversion.sh" in convert.command
         assert quantize.command.startswith("python3 -m MaxText.decode MaxText/configs/base.yml ")
         assert quantize.command.endswith(
             f" attention=dot_product quantization={mode} save_quantized_params_path=llama-3.1-8b-{fmt_id}"
@@ -131,7 +132,10 @@ def test_jetstream_makes_an_aqt_checkpoint_and_serves_it_with_the_matching_quant
         assert "llm-compressor" not in quantize.command and "AI-Hypercomputer/JetStream" in quantize.source
         assert f" load_parameters_path=llama-3.1-8b-{fmt_id} " in serve.command
         assert serve.command.endswith(f" quantization={mode} checkpoint_is_quantized=True")
-    bf16 = _plan("llama-3.1-8b", "bf16", "jetstream", W1).steps[-1].command
+    bf16_plan = _plan("llama-3.1-8b", "bf16", "jetstream", W1)
+    assert [s.what for s in bf16_plan.steps] == ["convert", "serve"]
+    bf16 = bf16_plan.steps[-1].command
+    assert " load_parameters_path=<UNSCANNED_CKPT_PATH printed by model_ckpt_conversion.sh> " in bf16
     assert "quantization=" not in bf16 and "checkpoint_is_quantized" not in bf16
 
 
