@@ -75,6 +75,8 @@ def load_templates(path: Path = DEPLOY_PATH) -> dict:
                 raise DeployDataError(f"{path.name}: [engines.{eid}] needs {key!r}")
         if "serve_gguf" in e and "serve_gguf_source" not in e:
             raise DeployDataError(f"{path.name}: [engines.{eid}] serve_gguf needs 'serve_gguf_source'")
+        if "serve_release" in e and "serve_release_source" not in e:
+            raise DeployDataError(f"{path.name}: [engines.{eid}] serve_release needs 'serve_release_source'")
         for fid, f in e.get("produce", {}).items():
             _check_recipe(path, f"engines.{eid}.produce.{fid}", f)
         _check_loads(path, eid, e)
@@ -217,9 +219,11 @@ def deploy_plan(
             DeployStep(convert.get("what", "convert"), convert["produce"].format(**values), convert["produce_source"])
         )
         base = convert["checkpoint"]
+    fetches = release is not None and eng is not None and "serve_release" in eng  # the server pulls the one file
     if release is not None:
         checkpoint = release.repo
-        steps.append(DeployStep("pull", f"huggingface-cli download {release.repo}", release.source))
+        if not fetches:
+            steps.append(DeployStep("pull", f"huggingface-cli download {release.repo}", release.source))
     elif fmt.id not in ("bf16", "fp16"):
         # an engine's own recipe (JetStream AQT, Gaudi INC calibration) wins over the format's generic one
         generic = data["formats"].get(_template_key(fmt))
@@ -258,7 +262,8 @@ def deploy_plan(
             quant_env = eng.get("quant_env", {}).get(fmt.id, "").format(**values)
         offload = f" --n-cpu-moe {n_cpu_moe}" if n_cpu_moe else ""
         gguf = fmt.family == "gguf" and "serve_gguf" in eng
-        cmd = eng["serve_gguf" if gguf else "serve"].format(
+        key = "serve_release" if fetches else "serve_gguf" if gguf else "serve"
+        cmd = eng[key].format(
             **{
                 **values,
                 "checkpoint": checkpoint,
@@ -270,7 +275,7 @@ def deploy_plan(
                 "offload_flag": offload,
             }
         )
-        steps.append(DeployStep("serve", cmd, eng["serve_gguf_source" if gguf else "source"]))
+        steps.append(DeployStep("serve", cmd, eng[f"{key}_source" if key != "serve" else "source"]))
     else:
         steps.append(DeployStep("serve", f"(no serve template recorded for engine {engine!r})", ""))
     return DeployPlan(fmt.id, engine, tuple(steps), checkpoint, bool(release and release.official))

@@ -172,3 +172,21 @@ def test_deploy_toml_without_loads_names_the_table(tmp_path):
     bad.write_text('schema_version = 1\n[formats.f]\nproduce = "p"\nproduce_source = "https://e"\n')
     with pytest.raises(DeployDataError, match=r"\[formats.f\] needs 'produces'"):
         load_templates.__wrapped__(bad)
+
+
+@pytest.mark.parametrize(
+    ("engine", "serve"),
+    [
+        ("llama_cpp", "llama-server -hf Qwen/Qwen3-1.7B-GGUF:Q8_0 -c "),
+        ("ollama", "ollama run hf.co/Qwen/Qwen3-1.7B-GGUF:Q8_0"),
+    ],
+)
+def test_a_published_gguf_repo_is_served_by_repo_and_type_not_as_a_local_file(engine, serve):
+    """Qwen's own GGUF repo holds one file per type: llama-server -hf / ollama run hf.co fetch that one file, so
+    there is no whole-repo download and no './Qwen/Qwen3-1.7B-GGUF.gguf' path."""
+    rel = next(r for r in CTX.models["qwen3-1.7b"].releases if r.format_id == "gguf_q8_0")
+    plan = deploy_plan(CTX.models["qwen3-1.7b"], CTX.formats["gguf_q8_0"], engine, W1, release=rel)
+    assert [s.what for s in plan.steps] == ["serve"]
+    assert plan.steps[0].command.startswith(serve)
+    assert ".gguf.gguf" not in plan.steps[0].command and "GGUF.gguf" not in plan.steps[0].command
+    assert plan.steps[0].source.startswith("https://github.com/")
