@@ -10,9 +10,12 @@ read, or when the same bytes were imported before.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import itertools
 import json
+import json.encoder
 import operator
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -35,6 +38,9 @@ from safeio.text import decode_text
 from store.db import get_engine, session_factory, transaction
 from store.measurement_rows import COLUMNS, FIELDS, WIDTHS, from_values, to_values
 from store.models import BenchmarkUpload, MeasurementRecord
+
+#: A str as JSON text exactly as ``json.dumps`` writes it (ASCII, escapes), in C; TypeError for any other type.
+_encode_text = json.encoder.encode_basestring_ascii
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_ENV = "FORMAT_ADVISOR_MAX_UPLOAD_MB"
@@ -139,39 +145,82 @@ def _insert_rows(
 
 def _row_builder(names: list[str], procs: list, upload_id: int) -> Callable[[Measurement], tuple]:
     """A function giving one measurement's parameter tuple in ``names`` order: the same values as
-    ``to_values`` + the bind processors (enums bind as their token text), read with one ``attrgetter`` call; the JSON of a flags tuple (shared by
-    the rows of one device/model/format) is computed once."""
+    ``to_values`` + the bind processors (enums bind as their token text), read with one ``attrgetter`` call. What
+    rows share is worked out once per distinct value: the JSON of a flags tuple, the width check of the text
+    columns (identity fields), and the JSON template of ``extra`` for one set of field names (``_ExtraJson``)."""
     get = operator.attrgetter(*FIELDS)
     n_fields = len(FIELDS)
     # metric/statistic/scope/load are StrEnums: str subclasses whose text is the token, which sqlite3 binds as text
     widths = [(i, WIDTHS[c]) for i, c in enumerate(COLUMNS) if c in WIDTHS]
+    get_sized = operator.itemgetter(*(i for i, _w in widths))
+    fits: set[tuple] = set()  # the text-column values seen within their widths
     i_flags, i_extra = FIELDS.index("flags"), FIELDS.index("extra")
     flag_proc, extra_proc = procs[i_flags], procs[i_extra]
     others = [(i, p) for i, p in enumerate(procs[:n_fields]) if p is not None and i not in (i_flags, i_extra)]
     flags_json: dict[tuple[str, ...], Any] = {}
+    extra_json = _ExtraJson(extra_proc)
     upload_proc = procs[n_fields]
     upload_value = upload_proc(upload_id) if upload_proc else upload_id
 
     def build(m: Measurement) -> tuple:
         values = list(get(m))
-        for i, width in widths:
-            v = values[i]
-            if v.__class__ is str and len(v) > width:  # rare: the exact cut-and-flag of to_values
-                d = to_values(m, upload_id)
-                return tuple(p(d[n]) if p else d[n] for n, p in zip(names, procs, strict=True))
+        sized = get_sized(values)
+        if sized not in fits:
+            for i, width in widths:
+                v = values[i]
+                if v.__class__ is str and len(v) > width:  # rare: the exact cut-and-flag of to_values
+                    d = to_values(m, upload_id)
+                    return tuple(p(d[n]) if p else d[n] for n, p in zip(names, procs, strict=True))
+            fits.add(sized)
         flags = values[i_flags]
         cached = flags_json.get(flags)
         if cached is None:
             cached = flags_json[flags] = flag_proc(list(flags)) if flag_proc else list(flags)
         values[i_flags] = cached
-        extra = dict(values[i_extra])
-        values[i_extra] = extra_proc(extra) if extra_proc else extra
+        values[i_extra] = extra_json(values[i_extra])
         for i, proc in others:
             values[i] = proc(values[i])
         values.append(upload_value)
         return tuple(values)
 
     return build
+
+
+class _ExtraJson:
+    """``extra``'s bind value: the JSON column's own processor, or, for a dict of text values under field names
+    seen before, the same JSON text from a ``%`` template of the names (encoded once) filled with each value
+    encoded by the json module's C string encoder (what ``json.dumps`` does for text; twice as fast as it for a
+    llama-bench row's 20 fields). A template is used only after it gave exactly the processor's text for the
+    first dict with those names; a dict with a value that is not text takes the processor."""
+
+    def __init__(self, proc: Callable[[Any], Any] | None) -> None:
+        self.proc = proc
+        self.templates: dict[tuple, str | None] = {}  # field names -> template (None: not usable for them)
+
+    def __call__(self, extra: Any) -> Any:
+        proc = self.proc
+        if proc is None:
+            return dict(extra)
+        names = tuple(extra)
+        template = self.templates.get(names, False)
+        if template:
+            try:
+                return template % tuple(map(_encode_text, extra.values()))
+            except TypeError:  # a value that is not text (a number or list from JSON)
+                return proc(dict(extra))
+        value = proc(dict(extra))
+        if template is False:
+            self.templates[names] = self._template(names, extra, value)
+        return value
+
+    @staticmethod
+    def _template(names: tuple, extra: Any, expected: Any) -> str | None:
+        try:
+            template = "{" + ", ".join(_encode_text(n).replace("%", "%%") + ": %s" for n in names) + "}"
+            text = template % tuple(map(_encode_text, extra.values()))
+        except TypeError:
+            return None
+        return template if text == expected else None
 
 
 def _human(n_bytes: int) -> str:
@@ -198,6 +247,45 @@ def import_file(
     ``progress(done, total)``, when given, is called as the work advances: ``total`` is twice the number of
     records read (normalizing them, then storing the rows), ``done`` how much of it is finished; the last call
     has ``done == total``. It is for a progress bar and must not raise."""
+    with _gc_paused():
+        return _import_file(
+            data,
+            file_name,
+            label=label,
+            hardware_hint=hardware_hint,
+            engine=engine,
+            max_bytes=max_bytes,
+            ctx=ctx,
+            progress=progress,
+        )
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while an import runs (and back on after, if it was on). An import makes
+    hundreds of thousands of records, rows and parameter tuples, none in a reference cycle, and the collector
+    would walk all of them again at each of its ~400 passes (a tenth of a 100,000-row import's CPU time,
+    bench/RESULTS.md issue 14); what it would free is freed by reference counting as before."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import_file(
+    data: bytes,
+    file_name: str,
+    *,
+    label: str,
+    hardware_hint: str | None,
+    engine: Engine | None,
+    max_bytes: int | None,
+    ctx: Context | None,
+    progress: Progress | None,
+) -> ImportResult:
     limit = max_upload_bytes() if max_bytes is None else max_bytes
     size = len(data)
     ident = {"file_name": file_name, "size_bytes": size}
