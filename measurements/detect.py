@@ -55,7 +55,9 @@ def _first_jsonl_object(text: str) -> dict | None:
 
 
 def _csv_header(text: str) -> list[str]:
-    first = text.lstrip().split("\n", 1)[0]
+    text = text.lstrip()
+    end = text.find("\n")
+    first = text if end < 0 else text[:end]  # the first line only: no copy of a 35 MB body
     try:
         return [h.strip() for h in next(csv.reader(io.StringIO(first)))]
     except (StopIteration, csv.Error):
@@ -127,6 +129,9 @@ def detect_format(text: str, file_name: str = "") -> str:
             return _detect_json(data)
     if re.search(r"\bINSERT\s+INTO\b", head, re.I) or re.match(r"CREATE\s+TABLE", stripped, re.I):
         return "llama_bench_sql"
+    header = _csv_header(head) if not not_json else []
+    if len(header) > 1 and llama_bench.looks_like_llama_bench(header):
+        return "llama_bench_csv"  # its header on line 1: no other tool's text patterns run over the whole file
     found = importers.detect_text(text)  # SGLang prints vLLM's banner: asked before the vLLM console check
     if found:
         return found
