@@ -19,7 +19,7 @@ from advisor.from_probe import target_from_probe
 from advisor.hardware import HardwareTarget
 from advisor.measurement import Measurement, Metric, conditions_text
 from advisor.models import custom_model, default_models
-from advisor.recommend import TIE_SCORE_RATIO, Request, recommend
+from advisor.recommend import TIE_SCORE_RATIO, Recommendation, Request, recommend
 from advisor.workload import PROFILE_DEFAULTS, Profile, Workload
 from hardware_db.prices import default_prices
 from hardware_db.schema import MathFormat
@@ -51,6 +51,9 @@ TOLERANCES = ("strict", "moderate", "relaxed")
 #: Streamlit dataframe row height (px) and the tallest ranking grid drawn without its own scroll bar.
 ROW_PX = 35
 MAX_GRID_PX = 1400
+#: The deploy format the user picked (or the link named), "" for none: kept apart from the widget's own state,
+#: which Streamlit drops while the (lazy) expander is closed; only a pick is part of the link.
+DEPLOY_PICK_KEY = "a_deploy_pick"
 PROFILE_LABELS = {
     "interactive": "Interactive chat (batch 1, time per token)",
     "serving": "High-throughput serving (aggregate tokens/s)",
@@ -81,6 +84,8 @@ def _spec() -> list[Param]:
         Param("price", "float", None, minimum=0.0, maximum=10_000.0),
         Param("charts", "choice", "0", choices=("0", "1")),
         Param("mem", "choice", "per_gpu", choices=("per_gpu", "total")),
+        # the format whose deploy commands the expander shows ("" = the best-ranked one)
+        Param("deploy_format", "choice", "", choices=tuple(sorted(context().formats))),
     ]
 
 
@@ -102,6 +107,7 @@ def _init_state() -> None:
     st.session_state["a_charts"] = values["charts"] == "1"
     st.session_state["a_hw_source"] = "Stored probe report" if values["probe"] else "Catalog"
     st.session_state["a_price_custom"] = values["price"] is not None
+    st.session_state[DEPLOY_PICK_KEY] = values["deploy_format"]
     if values["price"] is None:
         st.session_state["a_price"] = _default_price(values["hw"])
     st.session_state["_advise_param_errors"] = errors
@@ -121,6 +127,10 @@ def _on_hardware_change() -> None:
 
 def _on_price_change() -> None:
     st.session_state["a_price_custom"] = True
+
+
+def _on_deploy_pick() -> None:
+    st.session_state[DEPLOY_PICK_KEY] = st.session_state.get("a_deploy_format") or ""
 
 
 def _sync_query_params(values: dict) -> None:
@@ -178,6 +188,14 @@ def _measured(url: str, token: tuple[int, str]) -> tuple[tuple[Measurement, ...]
         return (), None
     ctx = context()
     return measurements, calibrate(compare(m, ctx) for m in measurements)
+
+
+@st.cache_data(show_spinner=False, max_entries=256, hash_funcs={Request: repr})
+def _recommend(request: Request) -> Recommendation:
+    """The recommendation for these exact inputs (a pure function of the request and the process's catalog):
+    keyed on the request's full repr (every field, the calibration and measurements included), so a new visitor
+    with the same inputs, or a rerun that changed nothing the engine reads, skips the ~50 ms of ranking."""
+    return recommend(request)
 
 
 def _hardware_inputs() -> tuple[HardwareTarget | None, dict]:
@@ -324,6 +342,8 @@ def _render() -> None:
         "price": price,
         "charts": "1" if st.session_state.get("a_charts") else None,
         "mem": st.session_state.get("a_mem") or "per_gpu",
+        # only a format the user picked (or the link named) goes into the URL; "" follows the best-ranked one
+        "deploy_format": st.session_state.get(DEPLOY_PICK_KEY) or "",
     }
     _sync_query_params(values)
     st.session_state[ADVISE_VALUES_KEY] = {**values, "params_b": st.session_state.get("a_params_b")}
@@ -348,7 +368,7 @@ def _render() -> None:
         calibration=calibration,
         measurements=measurements,
     )
-    rec = recommend(request)
+    rec = _recommend(request)
     inputs = {
         **hw_info,
         "gpus": workload.gpus,
@@ -439,25 +459,25 @@ def _show(rec, snapshot: dict, setup: str) -> None:
         # tall enough for every ranked row: a scrolled grid hides the formats the user came to compare
         height = min(ROW_PX * (len(table) + 1) + 3, MAX_GRID_PX)
         st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", height=height, key="advise_ranking")
-        with st.expander("Why each format ranks where it does"):
-            for c in rec.ranked:
-                st.markdown(f"**{c.format_name}**: " + md_text(" ".join(c.reasons)))
-        with st.expander("Deploy commands for any ranked format"):
-            # one format at a time: a code block per step of every format slowed the page's first render
-            rows = {row["format"]: row for row in snapshot["ranking"]}
-            pick = st.selectbox("Format", list(rows), key="a_deploy_format")
-            lines, note = deploy_lines(rows[pick].get("deploy") if pick else None)
-            st.caption(md_text(note))
-            if lines:
-                st.code("\n".join(f"# {line.title}\n{line.command}" for line in lines), language="bash")
+        # lazy expanders (content runs only when opened): ~50 paragraphs and a second grid less on the first render
+        why = st.expander("Why each format ranks where it does", key="a_why_open", on_change="rerun")
+        if why.open:
+            with why:
+                for c in rec.ranked:
+                    st.markdown(f"**{c.format_name}**: " + md_text(" ".join(c.reasons)))
+        _deploy_commands(snapshot["ranking"])
     if rec.mixed_precision is not None:
         mp = rec.mixed_precision
         st.info(f"Mixed precision suggestion: {mp.description}. {mp.reason}")
     if snapshot["rejected"]:
-        with st.expander(f"Rejected formats: why not ({len(snapshot['rejected'])})"):
-            st.dataframe(
-                pd.DataFrame(display_rows(snapshot["rejected"], REJECTED_COLUMNS)), hide_index=True, width="stretch"
-            )
+        why_not = st.expander(
+            f"Rejected formats: why not ({len(snapshot['rejected'])})", key="a_rejected_open", on_change="rerun"
+        )
+        if why_not.open:
+            with why_not:
+                st.dataframe(
+                    pd.DataFrame(display_rows(snapshot["rejected"], REJECTED_COLUMNS)), hide_index=True, width="stretch"
+                )
     # Charts load plotly.js (~3.5 MB) in the browser, which delays the whole first render by about a
     # second; they are one click away so the ranking itself appears fast (bench/RESULTS.md).
     if st.toggle("Show charts: speed vs memory, roofline", key="a_charts"):
@@ -482,6 +502,39 @@ def _show(rec, snapshot: dict, setup: str) -> None:
     for note in rec.notes:
         st.caption(md_text(note))
     _share(snapshot)
+
+
+def _deploy_commands(ranking: list[dict]) -> None:
+    """One ranked format's deploy commands, picked by format id (``deploy_format`` in the URL)."""
+    rows = {row["format_id"]: row for row in ranking}
+    pick = st.session_state.get(DEPLOY_PICK_KEY) or ""
+    if pick and pick not in rows:
+        # the picked format is not ranked for these inputs (any more): back to the best-ranked one
+        pick = st.session_state[DEPLOY_PICK_KEY] = ""
+        if "deploy_format" in st.query_params:
+            del st.query_params["deploy_format"]
+    if st.session_state.get("a_deploy_format") not in rows:
+        st.session_state["a_deploy_format"] = pick or next(iter(rows))
+    # Lazy: the content runs only while the expander is open (code blocks load a 1.5 MB highlighter script,
+    # which held the first render back; issue 17). A link that names a format opens it on that format.
+    box = st.expander(
+        "Deploy commands for any ranked format", expanded=bool(pick), key="a_deploy_open", on_change="rerun"
+    )
+    if not box.open:
+        return
+    with box:
+        # one format at a time: a code block per step of every format slowed the page's first render
+        pick = st.selectbox(
+            "Format",
+            list(rows),
+            format_func=lambda f: rows[f].get("format") or f,
+            key="a_deploy_format",
+            on_change=_on_deploy_pick,
+        )
+        lines, note = deploy_lines(rows[pick].get("deploy") if pick else None)
+        st.caption(md_text(note))
+        if lines:
+            st.code("\n".join(f"# {line.title}\n{line.command}" for line in lines), language="bash")
 
 
 def base_url() -> str:

@@ -1,6 +1,7 @@
 """Read-only view of a shared report (``?report=<id>``), made for a stakeholder: the verdict first, then the
-ranking with human names and units, then the charts; the full link with a copy button; the exports; the
-catalog and estimator versions it was made with. Reports never change after they are stored."""
+ranking with human names and units, then the charts (one click away; ``&charts=1`` in the link keeps them on);
+the full link (a link at the top, a copy button at the end); the exports; the catalog and estimator versions it
+was made with. Reports never change after they are stored."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from ui.state import PAGE_PATHS, PUBLIC_URL_ENV, public_base_url, report_link
 from ui.verdict import show_verdict
 
 BACK = "[← Open the Format Advisor](./advise)"
+#: The toggle that draws the charts; seeded from ``?charts=1`` (the report link itself stays ``?report=<id>``).
+CHARTS_KEY = "r_charts"
 
 
 def _base_url() -> str:
@@ -43,15 +46,11 @@ def render_report(report: dict) -> None:
         + ". It never changes: numbers marked *estimated* are model predictions; *measured* are uploaded results."
     )
     link = report_link(_base_url(), report["id"])
-    st.caption("Link to this report (copy button on the right):")
-    st.code(link, language=None)
+    # a link and inline code, not st.code: its highlighter script delays the first render (issue 17)
+    st.markdown(f"Link to this report: [{md_text(link, link_text=True)}]({link}) {md_code(link)}")
     st.subheader("Ranking")
     st.dataframe(pd.DataFrame(display_rows(snap.get("ranking", []))), hide_index=True, width="stretch")
-    figures = report_figures(snap)
-    if figures:
-        st.subheader("Charts")
-        for i, fig in enumerate(figures):
-            st.plotly_chart(fig, width="content" if i == 0 else "stretch", key=f"report_fig_{i}")
+    _charts(snap)
     inputs = input_rows(snap.get("inputs", {}))
     if inputs:
         st.subheader("Inputs")
@@ -69,10 +68,29 @@ def render_report(report: dict) -> None:
     stem = f"format-advisor-{report['id'][:8]}"
     cols[0].download_button("Markdown", to_markdown(report, link), f"{stem}.md", "text/markdown")
     # Built on click only: the HTML inlines plotly.js (several MB), too much to build on every page load.
-    cols[1].download_button("HTML (with charts)", lambda: to_html(report, figures, link), f"{stem}.html", "text/html")
+    cols[1].download_button(
+        "HTML (with charts)", lambda: to_html(report, report_figures(snap), link), f"{stem}.html", "text/html"
+    )
     cols[2].download_button("CSV (ranking)", to_csv(report), f"{stem}.csv", "text/csv")
     cols[3].download_button("JSON", to_json(report), f"{stem}.json", "application/json")
     cols[4].download_button("Print-friendly page", to_print_html(report, link), f"{stem}-print.html", "text/html")
+    # the copy button, last on the page: its highlighter script then loads after the verdict and ranking are drawn
+    st.caption("This report's link, with a copy button:")
+    st.code(link, language=None)
+
+
+def _charts(snap: dict) -> None:
+    """The Pareto and roofline charts, drawn only when asked for: the chart library (plotly.js, ~4.7 MB) held
+    the whole report's first render back by about a second (bench/RESULTS.md, issue 17)."""
+    roof = snap.get("roofline") or {}
+    if not snap.get("ranking") and not (roof.get("peaks_tflops") and roof.get("bandwidth_gbps")):
+        return
+    st.subheader("Charts")
+    st.session_state.setdefault(CHARTS_KEY, st.query_params.get("charts") == "1")
+    if not st.toggle("Show charts: speed vs memory, roofline", key=CHARTS_KEY):
+        return
+    for i, fig in enumerate(report_figures(snap)):
+        st.plotly_chart(fig, width="content" if i == 0 else "stretch", key=f"report_fig_{i}")
 
 
 def render() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from reports.display import md_text
+from reports.display import md_code, md_text
 from reports.summary import summarize
 
 
@@ -23,10 +23,16 @@ def show_verdict(snapshot: dict) -> None:
 
 
 def show_deploy(summary) -> None:
-    """The commands that produce and serve the recommended format, each with the page it was taken from."""
+    """The commands that produce and serve the recommended format, each with the page it was taken from.
+
+    As inline code in one markdown block, not ``st.code``: the code block's syntax highlighter is a 1.5 MB
+    script whose loading held the page's first render back by ~0.5-0.8 s (bench/RESULTS.md, issue 17). The
+    Advise page's deploy expander shows them as copyable code blocks, and every export carries them."""
     st.markdown("**Deploy it**")
     st.caption(md_text(summary.deploy_note))
+    steps = []
     for line in summary.deploy:
         src = f" ([source]({line.source}))" if line.source.startswith(("https://", "http://")) else ""
-        st.markdown(f"{md_text(line.title)}{src}:")
-        st.code(line.command, language="bash")
+        steps.append(f"- {md_text(line.title)}{src}: {md_code(line.command)}")
+    if steps:
+        st.markdown("\n".join(steps))

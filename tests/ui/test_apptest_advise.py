@@ -68,8 +68,11 @@ def test_share_stores_a_snapshot_that_opens_read_only(monkeypatch, sqlite_url):
     assert view.dataframe[0].value["Format"].tolist() == [r["format"] for r in stored["snapshot"]["ranking"]]
     # the deploy commands of the verdict: on the page, in the stored snapshot and on the stakeholder's view
     serve = next(st["command"] for st in stored["snapshot"]["verdict"]["deploy"]["steps"] if st["what"] == "serve")
-    assert serve in [c.value for c in at.code] and serve in [c.value for c in view.code]
-    per_format = [c.value for c in at.code if c.value.startswith("# ")]  # the expander, first ranked format
+    assert any(serve in m.value for m in at.markdown) and any(serve in m.value for m in view.markdown)
+    assert not [c for c in at.code if c.language == "bash"]  # the per-format expander runs only when opened
+    best = stored["snapshot"]["ranking"][0]["format_id"]
+    opened = _run(monkeypatch, sqlite_url, hw="h100_sxm5_80gb", model="llama-3.1-8b", batch="8", deploy_format=best)
+    per_format = [c.value for c in opened.code if c.value.startswith("# ")]  # the expander, first ranked format
     assert per_format and per_format[0].endswith(serve)
 
 
@@ -217,3 +220,41 @@ def test_advise_opens_the_probe_report_picked_on_the_probe_page(monkeypatch, sql
     at.run()
     assert not at.exception
     assert at.selectbox(key="a_probe").value == picked
+
+
+def _qp(at: AppTest, key: str):
+    value = at.query_params.get(key)
+    return value[0] if isinstance(value, list) else value
+
+
+def test_deploy_format_pick_is_in_the_url(monkeypatch, sqlite_url):
+    """The per-format deploy commands follow ``deploy_format`` in the URL, like every other Advise input."""
+    from advisor.context import default_context
+
+    at = _run(monkeypatch, sqlite_url, hw="h100_sxm5_80gb", model="llama-3.1-8b")
+    assert not at.exception
+    assert "deploy_format" not in at.query_params  # nothing picked: the link follows the best-ranked one
+    expander = next(e for e in at.expander if e.label.startswith("Deploy commands"))
+    assert not expander.proto.expanded and not at.code  # lazy: nothing drawn inside until it is opened
+    ids = {f.name: fid for fid, f in default_context().formats.items()}
+    second = ids[_ranking(at)["format"].iloc[1]]
+    # a link that names a format opens the expander on it, with that format's commands
+    at = _run(monkeypatch, sqlite_url, hw="h100_sxm5_80gb", model="llama-3.1-8b", deploy_format=second)
+    assert not at.exception and not at.warning
+    assert next(e for e in at.expander if e.label.startswith("Deploy commands")).proto.expanded
+    box = at.selectbox(key="a_deploy_format")
+    assert box.value == second and box.index == 1 and _qp(at, "deploy_format") == second
+    # picking another one puts it in the URL (and in the values kept across pages)
+    box.select_index(0).run()
+    assert not at.exception
+    best = ids[_ranking(at)["format"].iloc[0]]
+    assert at.selectbox(key="a_deploy_format").value == best
+    assert _qp(at, "deploy_format") == best and at.session_state["advise_values"]["deploy_format"] == best
+
+
+def test_unknown_deploy_format_in_the_url_is_a_message(monkeypatch, sqlite_url):
+    at = _run(monkeypatch, sqlite_url, hw="h100_sxm5_80gb", model="llama-3.1-8b", deploy_format="fp9_magic")
+    assert not at.exception
+    assert any("deploy_format='fp9_magic'" in w.value for w in at.warning)
+    assert not next(e for e in at.expander if e.label.startswith("Deploy commands")).proto.expanded
+    assert "deploy_format" not in at.query_params

@@ -30,6 +30,8 @@ def test_shared_report_opens_read_only(monkeypatch, sqlite_url):
     assert at.dataframe[0].value["Format"].tolist() == ["fp8_w8a8"]  # a schema-1 snapshot: its id stands in
     assert "Best for this workload: fp8_w8a8" in at.success[0].value  # the verdict, rebuilt from the first row
     assert not at.text_input and not at.selectbox and not at.number_input  # read-only: no inputs
+    link = at.code[-1].value  # the full link, with Streamlit's copy button, last on the page
+    assert link.endswith(f"?report={rid}")  # absolute in a browser (tests/ui/test_browser_issue17.py)
 
 
 def test_malformed_report_id_is_a_message(monkeypatch, sqlite_url):
@@ -78,7 +80,12 @@ def test_shared_report_builds_the_html_export_only_on_click(monkeypatch, sqlite_
     rid = create_report(snap, title="plan", catalog_version="v", engine=engine)
     at = _app(monkeypatch, sqlite_url, report=rid)
     assert not at.exception
+    assert not at.get("plotly_chart")  # one click away: plotly.js held the first render back (issue 17)
+    at.toggle(key="r_charts").set_value(True).run()
+    assert not at.exception
     assert len(at.get("plotly_chart")) == 2  # pareto and roofline, drawn from the snapshot
+    kept_on = _app(monkeypatch, sqlite_url, report=rid, charts="1")  # a link can ask for them
+    assert len(kept_on.get("plotly_chart")) == 2
     buttons = {b.proto.label: b.proto for b in at.get("download_button")}
     assert list(buttons) == ["Markdown", "HTML (with charts)", "CSV (ranking)", "JSON", "Print-friendly page"]
     html = buttons.pop("HTML (with charts)")

@@ -94,6 +94,13 @@ def test_issue17_behaviours(tmp_path):
             expect(page).to_have_url(re.compile(r"hw=a100_sxm4_80gb.*batch=16|batch=16.*hw=a100"), timeout=TIMEOUT_MS)
             expect(page.get_by_text("Llama 3.1 8B on 1x NVIDIA A100 SXM4 80GB")).to_be_visible(timeout=TIMEOUT_MS)
             _wait_idle(page)
+            # the per-format deploy pick is an input too: into the URL, the expander (lazy) opened on it by a link
+            second = _table_rows(page, 0)[1]["Format"]
+            page.get_by_text("Deploy commands for any ranked format").click()
+            _wait_idle(page)
+            _choose(page, "Format", second)
+            expect(page).to_have_url(re.compile(r"deploy_format="), timeout=TIMEOUT_MS)
+            _wait_idle(page)
             advise_url = page.url
             verdict = page.get_by_test_id("stAlertContentSuccess").first.inner_text()
             page.get_by_role("link", name="Hardware", exact=True).click()
@@ -104,6 +111,7 @@ def test_issue17_behaviours(tmp_path):
             assert "NVIDIA A100 SXM4 80GB" in _select_text(page, "Accelerator")
             expect(page.get_by_label("Batch / concurrency (0 = profile default)", exact=True)).to_have_value("16")
             expect(page).to_have_url(re.compile(r"batch=16"), timeout=TIMEOUT_MS)
+            expect(page).to_have_url(re.compile(r"deploy_format="), timeout=TIMEOUT_MS)
 
             # 3. the URL alone restores the page (a fresh context is a new visitor)
             other = browser.new_context(viewport={"width": 1500, "height": 1400}).new_page()
@@ -113,6 +121,8 @@ def test_issue17_behaviours(tmp_path):
             expect(other.get_by_label("Batch / concurrency (0 = profile default)", exact=True)).to_have_value(
                 "16", timeout=TIMEOUT_MS
             )
+            expect(other.get_by_role("combobox", name="Format", exact=True)).to_be_visible(timeout=TIMEOUT_MS)
+            assert second in _select_text(other, "Format")
             other.context.close()
 
             # 4. share: a full link, opened in a fresh context, shows the same verdict first
@@ -131,6 +141,10 @@ def test_issue17_behaviours(tmp_path):
             assert shared == verdict
             expect(fresh.get_by_text("estimator e-").first).to_be_visible()
             expect(fresh.get_by_role("link", name=re.compile("Open the Format Advisor"))).to_be_visible()
+            # the charts are one click away (plotly.js held the first render back, issue 17)
+            _wait_idle(fresh)
+            assert fresh.locator("[data-testid=stPlotlyChart]").count() == 0
+            fresh.get_by_text("Show charts: speed vs memory, roofline").click()
             expect(fresh.locator("[data-testid=stPlotlyChart]").first).to_be_visible(timeout=TIMEOUT_MS)
             _wait_idle(fresh)
             _check_clean(fresh, "shared report")
