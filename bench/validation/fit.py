@@ -530,6 +530,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="write advisor/data/speed_params.toml")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--workers", type=int, default=2, help="processes for the cross-validation folds")
+    parser.add_argument(
+        "--loso-only", action="store_true", help="with --cv: leave-one-source-out only (all the bands need)"
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     measurements, sources = load_corpus()
@@ -553,6 +556,9 @@ def main(argv: list[str] | None = None) -> int:
         # the band a row is scored with is built from the held-out residuals of the other sources only
         per_source = {g: band_table([s for s in loso if s.row.source != g]) for g in {r.source for r in rows}}
         print(markdown(summary(loso, rows, per_source, "source"), "Leave-one-source-out (held-out)") + "\n")
+        if args.loso_only:
+            bands = band_table(loso)
+    if args.cv and not args.loso_only:
         logo = cross_validate(rows, base, "group", args.workers)
         per_group = {g: band_table([s for s in logo if s.row.group != g]) for g in {r.group for r in rows}}
         print(markdown(summary(logo, rows, per_group, "group"), "Leave-one-source-group-out (held-out)") + "\n")
