@@ -43,9 +43,21 @@ def test_script_payloads_from_an_upload_are_text_in_the_browser(tmp_path):
             expect(page.get_by_text("imported 1 measurement(s)", exact=False).first).to_be_visible(timeout=TIMEOUT_MS)
             expect(page.get_by_text(FILE_NAME, exact=False).first).to_be_visible(timeout=TIMEOUT_MS)
 
-            model_filter = page.locator('[data-testid="stSelectbox"]').filter(has_text="Model").first
-            model_filter.click()
-            expect(page.get_by_role("option", name=SCRIPT)).to_be_visible(timeout=TIMEOUT_MS)
+            # The page may rerun once more after the import (and close an open list): open the Model
+            # filter again until its list shows, then check the payload is listed as text.
+            page.wait_for_function(
+                "() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=TIMEOUT_MS
+            )
+            model_filter = page.get_by_role("combobox", name="Model", exact=True)
+            option = page.get_by_role("option", name=SCRIPT)
+            for _ in range(10):
+                model_filter.click()
+                try:
+                    expect(option).to_be_visible(timeout=5_000)
+                    break
+                except AssertionError:
+                    page.keyboard.press("Escape")
+            expect(option).to_be_visible(timeout=TIMEOUT_MS)
             page.keyboard.press("Escape")
 
             assert page.evaluate("window.__xss") is None
