@@ -67,6 +67,19 @@ class ResultBlocks:
         return True
 
 
+_DEVICE_COUNT = re.compile(r"^\s*(\d+)\s*[x\u00d7]\s*(?=\S)", re.I)
+
+
+def split_device_count(text: str) -> tuple[str, int | None]:
+    """(device name, count) from a device text that leads with a count, as benchmark metadata writes it:
+    ``4xNVIDIA_L40S`` -> ("NVIDIA_L40S", 4), ``8x H200`` -> ("H200", 8); text without one -> (text, None)."""
+    text = (text or "").strip()
+    m = _DEVICE_COUNT.match(text)
+    if not m or int(m.group(1)) < 1:
+        return text, None
+    return text[m.end() :].strip(), int(m.group(1))
+
+
 def number(value: Any) -> float | None:
     """A finite float from a JSON number or numeric text (``"1,146.31"`` as GenAI-Perf writes it); else None."""
     if value is None or isinstance(value, bool):

@@ -6,7 +6,9 @@ Every figure becomes a measurement: ``output_throughput`` -> ``output_tok_s`` (o
 all requests together), ``total_token_throughput`` -> ``total_tok_s``, ``<stat>_ttft_ms`` / ``tpot`` / ``itl`` /
 ``e2el`` -> latencies with their statistic. Load: ``max_concurrency`` -> CONCURRENT at that batch; request rate
 ``inf`` (the tool's default) -> MAX_LOAD; a finite rate -> RATE. ``input_len`` / ``output_len`` = mean tokens per
-request (``total_input_tokens`` / ``completed``).
+request (``total_input_tokens`` / ``completed``). A device named with a leading count (``--metadata
+gpu=4xNVIDIA_L40S``) gives the device and the GPU count. The OpenAI-compatible client backends (``openai``,
+``openai-chat``) do not name the server: vLLM is assumed and flagged.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from measurements.rowbuild import (
     set_hardware,
     set_model,
 )
-from measurements.serving import ResultBlocks
+from measurements.serving import ResultBlocks, split_device_count
 from measurements.tabular import load_json, read_json_objects, read_jsonl
 from safeio.limits import text_lines
 
@@ -45,7 +47,9 @@ _CONSUMED = frozenset(
         "completed",
     ]
 )
-# Client backends of benchmark_serving.py -> engine id (the OpenAI-compatible ones could be any server).
+# Client backends of benchmark_serving.py -> engine id. The OpenAI-compatible ones could be any server: vLLM is
+# assumed and the record says so (dstack's SGLang prefill/decode runs were measured with `vllm bench serve`).
+_OPENAI_COMPATIBLE = frozenset({"openai", "openai-chat", "openai-responses"})
 _BACKEND_ENGINE = {
     "vllm": "vllm",
     "openai": "vllm",
@@ -219,13 +223,25 @@ def normalize(record: RawRecord, ctx: ImportContext) -> list[Measurement]:
     fields["engine"] = _BACKEND_ENGINE.get(backend.lower(), "vllm")
     if backend and backend.lower() not in _BACKEND_ENGINE:
         flags.append(f"benchmark client backend {backend!r}: engine assumed vllm")
+    elif backend.lower() in _OPENAI_COMPATIBLE:
+        flags.append(
+            f"benchmark client backend {backend!r} is an OpenAI-compatible API and does not name the server: "
+            "engine assumed vllm"
+        )
     fields["engine_version"] = get_str(rec, "vllm_version") or get_str(rec, "version")
     load, batch, rate = _load(rec, flags)
     in_len = round(total_in / completed) if completed and total_in is not None else None
     out_len = round(total_out / completed) if completed and total_out is not None else None
     tp = get_int(rec, "tensor_parallel_size", minimum=1) or get_int(rec, "tp", minimum=1)
     gpu = get_str(rec, "gpu_type") or get_str(rec, "gpu") or get_str(rec, "hardware")
-    set_hardware(fields, flags, gpu, ctx)
+    device, count = split_device_count(gpu)  # --metadata gpu=4xNVIDIA_L40S (llm-d benchmark jobs)
+    set_hardware(fields, flags, device, ctx)
+    if count:
+        fields["hardware_raw"] = gpu
+        if not tp:
+            flags.append(
+                f"{count} devices from {gpu!r}; how they were used (tensor parallel or replicas) is not recorded"
+            )
     set_model(fields, flags, (model, get_str(rec, "tokenizer_id")), ctx)
     label = get_str(rec, "quantization") or get_str(rec, "dtype")
     set_format(fields, flags, label, ctx, model)
@@ -242,7 +258,7 @@ def normalize(record: RawRecord, ctx: ImportContext) -> list[Measurement]:
         flags,
         values,
         ctx,
-        gpus=tp or 1,
+        gpus=tp or count or 1,
         batch=batch,
         load=load,
         request_rate=rate,
