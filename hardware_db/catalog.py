@@ -17,6 +17,8 @@ from pydantic import ValidationError
 from hardware_db.schema import (
     SCHEMA_VERSION,
     Architecture,
+    CloudInstance,
+    CloudInstanceFile,
     Engine,
     MathFormat,
     Sku,
@@ -25,6 +27,8 @@ from hardware_db.schema import (
 )
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+#: Cloud instance type -> SKU and GPU count, one file (optional: a catalog without it has no instances).
+CLOUD_INSTANCES_FILE = "cloud_instances.toml"
 #: Data trees whose contents make up the catalog version (hardware, engines, formats, models).
 VERSIONED_DIRS = (DATA_DIR, Path(__file__).resolve().parent.parent / "advisor" / "data")
 
@@ -40,6 +44,7 @@ class Catalog:
     skus: dict[str, Sku]
     engines: dict[str, Engine]
     files: dict[str, Path] = field(default_factory=dict)  # "sku:h100_sxm5_80gb" -> path
+    cloud_instances: dict[str, CloudInstance] = field(default_factory=dict)  # "Standard_ND96asr_v4" -> entry
 
     def architecture_of(self, sku_id: str) -> Architecture:
         return self.architectures[self.skus[sku_id].architecture]
@@ -103,6 +108,35 @@ def catalog_version(roots: tuple[Path, ...] = VERSIONED_DIRS) -> str:
     return f"s{SCHEMA_VERSION}-{hash_data_files(roots)}"
 
 
+def _load_cloud_instances(path: Path, skus: dict[str, Sku]) -> dict[str, CloudInstance]:
+    """Validate ``cloud_instances.toml``: schema, known SKUs, names and aliases unique (case-insensitive)."""
+    if not path.exists():
+        return {}
+    raw = _read_toml(path)
+    try:
+        parsed = CloudInstanceFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise CatalogError(f"{path}: {problems}") from exc
+    if parsed.schema_version != SCHEMA_VERSION:
+        raise CatalogError(f"{path}: schema_version {parsed.schema_version}, this code reads {SCHEMA_VERSION}")
+    out: dict[str, CloudInstance] = {}
+    seen: dict[str, str] = {}  # lower-cased name or alias -> the entry that has it
+    for i, inst in enumerate(parsed.instance):
+        where = f"{path}: instance[{i}] ({inst.name})"
+        if inst.sku not in skus:
+            raise CatalogError(f"{where}: sku {inst.sku!r} has no file in skus/")
+        for spelling in (inst.name, *inst.aliases):
+            key = spelling.lower()
+            if key in seen:
+                raise CatalogError(f"{where}: {spelling!r} is already used by {seen[key]!r}")
+            seen[key] = inst.name
+        out[inst.name] = inst
+    return out
+
+
 def load_catalog(data_dir: Path = DATA_DIR, version_roots: tuple[Path, ...] | None = None) -> Catalog:
     """Read, validate and cross-check every data file under ``data_dir``."""
     architectures: dict[str, Architecture] = {}
@@ -136,6 +170,7 @@ def load_catalog(data_dir: Path = DATA_DIR, version_roots: tuple[Path, ...] | No
             missing = [a for a in p.architectures if a not in architectures]
             if missing:
                 raise CatalogError(f"{files['engine:' + engine.id]}: paths[{i}] names unknown architectures {missing}")
+    cloud_instances = _load_cloud_instances(data_dir / CLOUD_INSTANCES_FILE, skus)
     roots = version_roots if version_roots is not None else (data_dir, *VERSIONED_DIRS[1:])
     return Catalog(
         version=catalog_version(roots),
@@ -143,6 +178,7 @@ def load_catalog(data_dir: Path = DATA_DIR, version_roots: tuple[Path, ...] | No
         skus=skus,
         engines=engines,
         files=files,
+        cloud_instances=cloud_instances,
     )
 
 

@@ -15,6 +15,10 @@ GPU order of evidence (first hit wins):
    probed one *exactly* (capabilities are never compared across families with ``>=``),
    method ``"compute_capability"``, SKU unknown.
 
+Between 2 and 3, a cloud instance type (``Standard_ND96asr_v4``, ``p3dn.24xlarge``) is looked up in
+``data/cloud_instances.toml``, method ``"cloud_instance"`` (:func:`match_cloud_instance`, which also
+gives the GPU count); :func:`match_name` falls back to it the same way.
+
 CPU: the lscpu model name against aliases/names (``"cpu_model"``), else the architecture
 inferred from the instruction-set flags (``"cpu_flags"``), with a note saying so.
 """
@@ -26,9 +30,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from hardware_db.catalog import Catalog, default_catalog
-from hardware_db.schema import DeviceKind, Sku
+from hardware_db.schema import CloudInstance, DeviceKind, Sku
 
-__all__ = ["DeviceMatch", "match_cpu", "match_gpu", "match_name", "normalize_pci_device_id"]
+__all__ = [
+    "DeviceMatch",
+    "match_cloud_instance",
+    "match_cpu",
+    "match_gpu",
+    "match_name",
+    "normalize_pci_device_id",
+]
 
 #: Words that say who made a device but not which one it is.
 _NOISE = frozenset(
@@ -69,7 +80,7 @@ _MEMORY_TOLERANCE = 0.06
 class DeviceMatch:
     sku_id: str | None  # matched catalog SKU, or None
     architecture_id: str | None  # the SKU's architecture, or inferred
-    method: str  # "pci_device_id" | "name" | "name+memory" | "compute_capability" | "cpu_model" | "cpu_flags" | "none"
+    method: str  # "pci_device_id" | "name" | "name+memory" | "cloud_instance" | "compute_capability" | "cpu_model" | "cpu_flags" | "none"
     note: str  # human sentence
 
 
@@ -277,6 +288,11 @@ def match_gpu(
         if found and found.sku_id:
             return _with_cc_check(catalog, found, cc)
 
+    if name:
+        cloud = match_cloud_instance(name, catalog)
+        if cloud is not None:
+            return _with_cc_check(catalog, cloud[0], cc)
+
     partial: DeviceMatch | None = None
     if name:
         ids, hint = _token_matches(catalog, name, _GPU_KINDS)
@@ -390,13 +406,91 @@ def match_cpu(model_name: str | None, flags: Iterable[str] = (), *, catalog: Cat
     )
 
 
+# --------------------------------------------------------------------------- cloud instance types
+
+#: Words people append to an instance type that do not change its hardware ("...-GPUDirect-RDMA-Infiniband").
+_INSTANCE_DECORATIONS = frozenset(
+    {"gpudirect", "rdma", "infiniband", "ib", "roce", "efa", "spot", "preemptible", "lowpriority", "vm", "vms", "node"}
+)
+_LEADING_COUNT = re.compile(r"^(\d+)\s*[x×*]\s*(?=[a-z])")  # "1xStandard_ND96asr_v4", "2 x p4d.24xlarge"
+_TRAILING_COUNT = re.compile(r"(?:\s+[x×*]\s*|\s*[×*]\s*)(\d+)$")  # "... x 2", "... *2"
+_VM_COUNT_TOKEN = re.compile(r"^[x×](\d+)$")  # "ND96asr_v4x2_IB"
+_SEPARATORS = re.compile(r"[-_\s]+")
+_MAX_VMS = 10_000
+
+
+def _instance_key(text: str) -> str:
+    """Case- and separator-insensitive key without Azure's ``Standard_`` prefix: "Standard_ND96asr_v4" -> "nd96asr_v4"."""
+    key = _SEPARATORS.sub("_", text.strip().lower()).strip("_")
+    return key.removeprefix("standard_")
+
+
+def _instance_index(catalog: Catalog) -> dict[str, CloudInstance]:
+    return {_instance_key(s): inst for inst in catalog.cloud_instances.values() for s in (inst.name, *inst.aliases)}
+
+
+def _decorated(index: dict[str, CloudInstance], key: str) -> tuple[CloudInstance, int] | None:
+    """The longest instance key that ``key`` starts with, followed only by decorations and ``x<VMs>`` tokens."""
+    for known in sorted(index, key=len, reverse=True):
+        rest = key[len(known) :]
+        if not key.startswith(known) or not rest or not (rest[0] in "_." or _VM_COUNT_TOKEN.match(rest.split("_")[0])):
+            continue
+        vms = 1
+        for token in (t for t in re.split(r"[_.]+", rest) if t):
+            count = _VM_COUNT_TOKEN.match(token)
+            if count:
+                vms *= int(count.group(1))
+            elif token not in _INSTANCE_DECORATIONS:
+                break
+        else:
+            return index[known], vms
+    return None
+
+
+def match_cloud_instance(name: str | None, catalog: Catalog | None = None) -> tuple[DeviceMatch, int] | None:
+    """A cloud instance type -> (match to its catalog SKU, GPUs in total); None when it is not a known instance.
+
+    Tolerates Azure's ``Standard_`` prefix or its absence, case, ``-``/``_``/space separators, decorations such as
+    ``-GPUDirect-RDMA-Infiniband``, and a VM count written before (``1x...``) or after (``... x 2``, ``...x2_IB``):
+    an instance type names a whole VM, so each count multiplies the instance's GPUs.
+    """
+    catalog = catalog if catalog is not None else default_catalog()
+    if not name or not name.strip() or not catalog.cloud_instances:
+        return None
+    text = name.strip().lower()
+    vms = 1
+    if lead := _LEADING_COUNT.match(text):
+        vms *= int(lead.group(1))
+        text = text[lead.end() :]
+    if trail := _TRAILING_COUNT.search(text):
+        vms *= int(trail.group(1))
+        text = text[: trail.start()]
+    index = _instance_index(catalog)
+    key = _instance_key(text)
+    found = (index[key], 1) if key in index else _decorated(index, key)
+    if found is None:
+        return None
+    inst, extra = found
+    vms *= extra
+    if not 1 <= vms <= _MAX_VMS:
+        return None
+    sku = catalog.skus[inst.sku]
+    gpus = inst.gpus * vms
+    series = f" ({inst.series})" if inst.series else ""
+    note = f"cloud instance {name.strip()!r} is {inst.provider} {inst.name}{series}: {inst.gpus} x {sku.name} per VM"
+    if vms > 1:
+        note += f", {vms} VMs = {gpus} GPUs"
+    return DeviceMatch(inst.sku, sku.architecture, "cloud_instance", note), gpus
+
+
 # --------------------------------------------------------------------------- free text
 
 
 def match_name(text: str, catalog: Catalog | None = None) -> str | None:
     """A free-text hardware name from a benchmark file -> SKU id; None when unknown or ambiguous.
 
-    "NVIDIA GeForce RTX 4080" -> "rtx_4080"; "H100 SXM" -> "h100_sxm5_80gb"; "A100" -> None (40 or 80 GB?).
+    "NVIDIA GeForce RTX 4080" -> "rtx_4080"; "H100 SXM" -> "h100_sxm5_80gb"; "A100" -> None (40 or 80 GB?);
+    a cloud instance type "Standard_ND96asr_v4" -> "a100_sxm4_40gb" (see :func:`match_cloud_instance`).
     A capacity in the text ("A100 80GB") disambiguates.
     """
     catalog = catalog if catalog is not None else default_catalog()
@@ -406,6 +500,9 @@ def match_name(text: str, catalog: Catalog | None = None) -> str | None:
     if len(ids) == 1:
         return ids[0]
     if not ids:
+        cloud = match_cloud_instance(text, catalog)
+        if cloud is not None:
+            return cloud[0].sku_id
         ids, hint = _token_matches(catalog, text, None)
         ids = _pick_by_memory(catalog, ids, [hint] if hint else [])
     return ids[0] if len(ids) == 1 else None

@@ -9,6 +9,9 @@ Three kinds of TOML file live under ``hardware_db/data/``:
 * ``engines/<id>.toml`` -- one per serving engine: which quantization format it runs on which
   architecture, at which support level, through which kernel, from which version.
 
+One more file, ``cloud_instances.toml``, maps cloud instance types (``Standard_ND96asr_v4``,
+``p4d.24xlarge``, ``a3-highgpu-8g``) to a catalog SKU and the number of GPUs one instance has.
+
 Units are in the key names and converted once, here: ``memory_gb`` (vendor GB, or GiB where
 the vendor says so), ``memory_bandwidth_gbps`` (decimal GB/s), ``dense_tflops`` (TFLOPS for
 floats, TOPS for integers, *dense*, no 2:4 sparsity), ``tdp_w``.
@@ -220,6 +223,38 @@ class Engine(_Strict):
     #: with that engine's route and fitted efficiencies for the same format and device. None = its own.
     kernels_of: str | None = None
     paths: list[EnginePath] = Field(default_factory=list)
+
+
+class CloudProvider(StrEnum):
+    AZURE = "azure"
+    AWS = "aws"
+    GCP = "gcp"
+
+
+class CloudInstance(Sourced):
+    """One cloud instance type (a VM size): which catalog SKU it carries and how many, from the provider's docs."""
+
+    name: str  # as the provider spells it: "Standard_ND96asr_v4", "p4d.24xlarge", "a3-highgpu-8g"
+    provider: CloudProvider
+    series: str = ""  # the provider's family name: "ND A100 v4", "P4", "A3 High"
+    aliases: list[str] = Field(default_factory=list)  # other spellings the provider has used for the same size
+    sku: str  # a SKU id of skus/**.toml
+    gpus: int = Field(gt=0, description="accelerators in one instance")
+    notes: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not v.strip() or v != v.strip():
+            raise ValueError(f"instance name must be non-empty without surrounding spaces, got {v!r}")
+        return v
+
+
+class CloudInstanceFile(_Strict):
+    """``cloud_instances.toml``: a schema version and a list of ``[[instance]]`` tables."""
+
+    schema_version: int
+    instance: list[CloudInstance] = Field(default_factory=list)
 
 
 def parse_compute_capability(text: str) -> tuple[int, int]:

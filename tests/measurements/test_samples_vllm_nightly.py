@@ -24,8 +24,10 @@ ASCEND = "potabk_vllm_ascend_2025-05-07_benchmark_results"
 
 
 def _identity(m, device: str, gpus: int) -> None:
-    assert m.hardware_raw == device and m.hardware_sku is None  # a VM size, not a GPU name: kept and flagged
-    assert any("hardware not in catalog" in f for f in m.flags)
+    # an Azure VM size, not a GPU name: mapped through hardware_db/data/cloud_instances.toml (8x A100 SXM4 40GB),
+    # kept verbatim in hardware_raw
+    assert m.hardware_raw == device and m.hardware_sku == "a100_sxm4_40gb"
+    assert not any("hardware not in catalog" in f for f in m.flags)
     assert any("hint" in f and "was not used" in f for f in m.flags)  # the file names a device: hint not used
     assert (m.model_id, m.format_id, m.engine, m.gpus) == ("llama-3.3-70b", "bf16", "vllm", gpus)
     assert any("model taken from the file name" in f for f in m.flags)  # test names like tp8_pp1_qps_01
@@ -35,7 +37,7 @@ def _identity(m, device: str, gpus: int) -> None:
 def test_tp8_single_vm(db_engine, ext):
     fmt = f"vllm_nightly_{ext}"
     assert detect_format(text_of(TOOL, f"{TP8}.{ext}"), "upload.bin") == fmt  # from the content
-    result = imp(db_engine, TOOL, f"{TP8}.{ext}", "a100_sxm4_40gb")
+    result = imp(db_engine, TOOL, f"{TP8}.{ext}", "h100_sxm5_80gb")  # a wrong hint: the file wins
     assert result.detected_format == fmt and result.rejected == []
     ms = result.measurements
     assert len(ms) == 4 * 11  # 4 rows x (output, total, mean/median/p99 of TTFT, TPOT, ITL)
@@ -56,7 +58,7 @@ def test_tp8_single_vm(db_engine, ext):
 
 @pytest.mark.parametrize("ext", ["json", "md"])
 def test_tp4_pp2_two_vms_over_infiniband(db_engine, ext):
-    result = imp(db_engine, TOOL, f"{TP4PP2}.{ext}", "a100_sxm4_40gb")
+    result = imp(db_engine, TOOL, f"{TP4PP2}.{ext}", "h100_sxm5_80gb")  # a wrong hint: the file wins
     assert result.detected_format == f"vllm_nightly_{ext}" and result.rejected == []
     ms = result.measurements
     first = 1 if ext == "json" else 30
