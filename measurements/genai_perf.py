@@ -4,7 +4,9 @@ and the matching ``*.json``. One file is one run (one record, row 1).
 The CSV has two sections: per-request metrics (``Metric,avg,min,max,p1,...,p99,std``; GenAI-Perf writes numbers
 with thousands separators, ``"1,146.31"``) and run totals (``Metric,Value``). The JSON holds the same figures as
 objects (``{"unit": "ms", "avg": ..., "p50": ...}``), at the top level (GenAI-Perf) or under ``records`` (AIPerf),
-with the run's ``input_config`` (model names, concurrency or request rate).
+with the run's ``input_config`` (model names, concurrency or request rate). Where the load is: AIPerf
+``input_config.loadgen``; GenAI-Perf 0.0.13+ ``input_config.perf_analyzer.stimulus`` (sections ``endpoint``,
+``perf_analyzer``, ``input``...); GenAI-Perf <= 0.0.12 flat ``input_config.concurrency`` / ``request_rate``.
 
 Metric names: "Time to First Token" -> ``ttft_ms``; "Inter Token Latency" -> ``tpot_ms`` (both tools define it
 per request as (request latency - TTFT) / (output tokens - 1), vLLM's TPOT); AIPerf's "Inter Chunk Latency" (the gap
@@ -136,6 +138,25 @@ def parse(text: str, source_format: str) -> ParsedFile:
     return out
 
 
+def _stimulus(config: dict[str, Any]) -> dict[str, Any]:
+    """GenAI-Perf 0.0.13+ (``input_config`` grouped by section) keeps the load under
+    ``perf_analyzer.stimulus`` (``{"concurrency": 1}`` or ``{"request_rate": ...}``)."""
+    pa = config.get("perf_analyzer") if isinstance(config.get("perf_analyzer"), dict) else {}
+    stimulus = pa.get("stimulus")
+    return stimulus if isinstance(stimulus, dict) else {}
+
+
+def _first(*sections: dict[str, Any], key: str) -> Any:
+    """``key`` from the first section that holds a value for it (AIPerf ``loadgen``, GenAI-Perf ``stimulus``, the
+    flat GenAI-Perf <= 0.0.12 ``input_config``)."""
+    return next((s[key] for s in sections if s.get(key) is not None), None)
+
+
+def _metric(metrics: dict[str, dict[str, Any]], name: str) -> dict[str, Any]:
+    """A metric row by its spaced name; the JSON keys use underscores (``request_count``)."""
+    return metrics.get(name) or metrics.get(name.replace(" ", "_")) or {}
+
+
 def _to_ms(value: float | None, unit: str) -> float | None:
     if value is None:
         return None
@@ -163,15 +184,18 @@ def normalize(record: RawRecord, ctx: ImportContext) -> list[Measurement]:
     names = endpoint.get("model_names") or config.get("model") or config.get("model_names") or []
     model = str(names[0] if isinstance(names, list) and names else names or "")
     loadgen = config.get("loadgen") if isinstance(config.get("loadgen"), dict) else {}
-    concurrency = loadgen.get("concurrency", config.get("concurrency"))
-    rate = loadgen.get("request_rate", config.get("request_rate"))
-    backend = str(config.get("backend") or "") if str(config.get("service_kind") or "") == "triton" else ""
+    stimulus = _stimulus(config)
+    concurrency = _first(loadgen, stimulus, config, key="concurrency")
+    rate = _first(loadgen, stimulus, config, key="request_rate")
+    service_kind = str(config.get("service_kind") or endpoint.get("service_kind") or "")
+    backend = str(config.get("backend") or endpoint.get("backend") or "") if service_kind == "triton" else ""
     fields, flags = identity(rec, ctx, engine=backend, models=(model,))
     if not backend:
         flags.append("engine not recorded: GenAI-Perf / AIPerf is a client and does not name the server's engine")
     if concurrency is None and rate is None:
         load, batch, req_rate = Load.CONCURRENT, None, None
-        flags.append("load not recorded in this file (the CSV has no run settings): concurrency not given")
+        why = "the JSON's input_config names none" if config else "the CSV has no run settings"
+        flags.append(f"load not recorded in this file ({why}): concurrency not given")
     else:
         load, batch, req_rate = load_of(concurrency, rate, flags)
     lengths = {field: number(metrics[name].get("avg")) for name, field in _LENGTHS.items() if name in metrics}
@@ -187,8 +211,8 @@ def normalize(record: RawRecord, ctx: ImportContext) -> list[Measurement]:
         "notes": "GenAI-Perf/AIPerf: Inter Token Latency stored as TPOT; lengths are the mean per request",
     }
     extra = {
-        "request_count": number(metrics.get("request count", {}).get("avg")),
-        "request_throughput": number(metrics.get("request throughput", {}).get("avg")),
+        "request_count": number(_metric(metrics, "request count").get("avg")),
+        "request_throughput": number(_metric(metrics, "request throughput").get("avg")),
         "cli_command": config.get("cli_command"),
     }
     extra = {k: v for k, v in extra.items() if v is not None}
