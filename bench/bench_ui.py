@@ -12,7 +12,9 @@
 3. Page render (issue 17), ``--pages``: every page at its own path and a shared report, each in a fresh
    browser context; the clock runs from ``goto`` to the page's first contentful main content (its title plus the
    element that carries its content: the verdict and ranking on Advise and on the report, the catalog table on
-   Hardware, the uploader on Benchmarks, ...). One warm-up visit per page is dropped. Goal: <= 1.5 s per page.
+   Hardware, the uploader on Benchmarks, ...), read in the page's own clock by a MutationObserver (from
+   navigation start to the frame that paints them). One warm-up visit per page is dropped. Goal: <= 1.5 s per
+   page. The goto-to-``expect`` wall clock of earlier runs is printed too, as "(Playwright poll)".
 Prints a markdown table for bench/RESULTS.md.
 """
 
@@ -53,7 +55,7 @@ def first_render(visits: int) -> dict[str, list[float]]:
                 page.goto(base + path, wait_until="commit")
                 if key == "advise":
                     expect(page.get_by_text("Best for this workload")).to_be_visible(timeout=60_000)
-                    expect(page.locator("[data-testid=stDataFrame]").first).to_be_visible(timeout=60_000)
+                    expect(page.locator(RANKING).first).to_be_visible(timeout=60_000)
                 else:
                     expect(page.get_by_text("Catalog version")).to_be_visible(timeout=60_000)
                 elapsed = time.perf_counter() - start
@@ -63,9 +65,11 @@ def first_render(visits: int) -> dict[str, list[float]]:
     return out
 
 
+#: The ranking on Advise and on the shared report: a markdown table (ui/ranking.py).
+RANKING = "[data-testid=stMarkdown] table"
 #: path -> (title, selector of the main content that must be visible)
 PAGES = {
-    "/advise": ("Advise", "[data-testid=stDataFrame]"),
+    "/advise": ("Advise", RANKING),
     "/hardware": ("Hardware catalog", "[data-testid=stDataFrame]"),
     "/probe": ("Probe", "[data-testid=stButton]"),
     "/benchmarks": ("Benchmarks", "[data-testid=stFileUploader]"),
@@ -74,13 +78,46 @@ PAGES = {
 }
 
 
+#: Runs in every page before its own scripts: the first moment (the page's clock, ms from navigation start)
+#: when the title, the verdict where there is one, and the main element are all in the DOM and visible, taken in
+#: the next animation frame (the frame that paints them). Playwright's ``expect`` polls at 100, 250, 500 and
+#: 1000 ms intervals, so a goto-to-expect wall clock overstates a render by up to a poll interval and clusters
+#: around those steps; this observer does not.
+_RENDER_PROBE = """
+(() => {
+  const want = %s;
+  const visible = el => el && el.getBoundingClientRect().height > 0;
+  const ready = () => {
+    const main = document.querySelector('[data-testid=stMain]');
+    if (!main) return false;
+    const heads = [...main.querySelectorAll('h1, h2, h3')].map(h => h.textContent.trim());
+    if (want.title && !heads.some(t => t === want.title)) return false;
+    if (want.text && !main.textContent.includes(want.text)) return false;
+    return visible(main.querySelector(want.selector));
+  };
+  let done = false;
+  const check = () => {
+    if (done || !ready()) return;
+    done = true;
+    requestAnimationFrame(() => { window.__rendered_ms = performance.now(); });
+  };
+  new MutationObserver(check).observe(document, {childList: true, subtree: true, attributes: true});
+})();
+"""
+
+
 def page_renders(visits: int) -> dict[str, list[float]]:
-    """Seconds from goto to first contentful main content, per page (see the module docstring, part 3)."""
+    """Seconds from navigation start to first contentful main content, per page, in the page's own clock (see
+    the module docstring, part 3, and ``_RENDER_PROBE``); ``<page> (Playwright poll)`` keys hold the
+    goto-to-expect wall clock of the same visits, the way earlier runs measured."""
+    import json
+
     from playwright.sync_api import expect, sync_playwright
 
     from tests.ui.server import CHROMIUM_FLAGS, chromium_path, running_app
 
     out: dict[str, list[float]] = {}
+    polled: dict[str, list[float]] = {}
     with (
         tempfile.TemporaryDirectory() as tmp,
         running_app(f"sqlite:///{tmp}/bench-pages.db") as base,
@@ -88,26 +125,31 @@ def page_renders(visits: int) -> dict[str, list[float]]:
     ):
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
         report_url = _share_once(browser, base)
-        pages = {**PAGES, report_url.removeprefix(base): ("__report__", "[data-testid=stDataFrame]")}
+        pages = {**PAGES, report_url.removeprefix(base): ("__report__", RANKING)}
         for i in range(visits + 1):
             for path, (title, selector) in pages.items():
+                verdict = "Best for this workload" if title == "__report__" or path == "/advise" else ""
+                want = {"title": "" if title == "__report__" else title, "text": verdict, "selector": selector}
                 ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+                ctx.add_init_script(_RENDER_PROBE % json.dumps(want))
                 page = ctx.new_page()
                 start = time.perf_counter()
                 page.goto(base + path, wait_until="commit")
-                if title == "__report__":
-                    expect(page.get_by_text("Best for this workload")).to_be_visible(timeout=60_000)
-                else:
+                if verdict:
+                    expect(page.get_by_text(verdict)).to_be_visible(timeout=60_000)
+                if want["title"]:
                     expect(page.get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=60_000)
-                if path == "/advise":
-                    expect(page.get_by_text("Best for this workload")).to_be_visible(timeout=60_000)
                 expect(page.locator(selector).first).to_be_visible(timeout=60_000)
                 elapsed = time.perf_counter() - start
+                page.wait_for_function("() => window.__rendered_ms !== undefined", timeout=60_000)
+                rendered = page.evaluate("window.__rendered_ms") / 1000
                 if i:  # the first round warms the server's caches
-                    out.setdefault("shared report" if title == "__report__" else path, []).append(elapsed)
+                    key = "shared report" if title == "__report__" else path
+                    out.setdefault(key, []).append(rendered)
+                    polled.setdefault(key, []).append(elapsed)
                 ctx.close()
         browser.close()
-    return out
+    return {**out, **{f"{k} (Playwright poll)": v for k, v in polled.items()}}
 
 
 def _share_once(browser, base: str) -> str:
@@ -129,7 +171,7 @@ def print_pages(res: dict[str, list[float]], visits: int) -> None:
     print("| page | n | median s | p95 s | max s | goal <= 1.5 s |")
     print("|---|---:|---:|---:|---:|---|")
     for key, v in res.items():
-        ok = "yes" if statistics.median(v) <= 1.5 else "**no**"
+        ok = "-" if key.endswith("(Playwright poll)") else "yes" if statistics.median(v) <= 1.5 else "**no**"
         print(f"| {key} | {len(v)} | {statistics.median(v):.3f} | {percentile(v, 0.95):.3f} | {max(v):.3f} | {ok} |")
 
 

@@ -110,6 +110,26 @@ RANKING_COLUMNS: dict[str, tuple[str, str]] = {
     "release": ("Published checkpoint", "text"),
 }
 
+#: The ranking at a glance (the page's and the report's first table): what a reader decides on. Every other
+#: column of ``RANKING_COLUMNS`` is one click away (the sortable grid) and in every export.
+SUMMARY_KEYS = (
+    "rank",
+    "format",
+    "support",
+    "fits",
+    "memory_per_gpu_gb",
+    "output_tok_s",
+    "decode_tok_s",
+    "decode_band",
+    "ttft_ms",
+    "cost_per_mtok_usd",
+    "quality_level",
+    "basis",
+)
+#: Rows of the at-a-glance table; the grid and the exports hold every ranked format.
+SUMMARY_ROWS = 10
+SUMMARY_COLUMNS: dict[str, tuple[str, str]] = {k: RANKING_COLUMNS[k] for k in SUMMARY_KEYS}
+
 REJECTED_COLUMNS: dict[str, tuple[str, str]] = {"format": ("Format", "text"), "why_not": ("Why not", "text")}
 
 EVIDENCE_COLUMNS: dict[str, tuple[str, str]] = {
@@ -202,3 +222,24 @@ def md_code(value: object) -> str:
     fence = "`" * (longest + 1)
     pad = " " if longest or text.startswith(" ") or text.endswith(" ") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+_MD_CELL = str.maketrans({c: "\\" + c for c in "\\|*_`[]<>#$~"})
+
+
+def md_cell(value: object) -> str:
+    """Text for one cell of a markdown table: every character that opens markup (or ends the cell) escaped,
+    line breaks as spaces, so a name from an uploaded file shows as the same text and never as markup."""
+    return " ".join(str(value).splitlines()).translate(_MD_CELL)
+
+
+def md_table(rows: list[dict[str, object]], columns: list[str] | None = None) -> str:
+    """Rows (already formatted, e.g. by ``display_rows``) as a GitHub-flavoured markdown table; "_none_" for no
+    rows. Columns: ``columns``, else every key in first-seen order."""
+    if not rows:
+        return "_none_\n"
+    if columns is None:
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+    out = ["| " + " | ".join(md_cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
+    out += ["| " + " | ".join(md_cell(fmt_text(r.get(c))) for c in columns) + " |" for r in rows]
+    return "\n".join(out) + "\n"

@@ -14,7 +14,16 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from reports.display import EVIDENCE_COLUMNS, RANKING_COLUMNS, REJECTED_COLUMNS, display_rows, fmt_text, human_label
+from reports.display import (
+    EVIDENCE_COLUMNS,
+    RANKING_COLUMNS,
+    REJECTED_COLUMNS,
+    display_rows,
+    fmt_text,
+    human_label,
+    md_cell,
+    md_table,
+)
 from reports.summary import Summary, summarize
 from safeio.csvsafe import neutralize_cell, rows_to_csv
 
@@ -81,19 +90,11 @@ def _plain(value: Any) -> Any:
 
 
 def _md_cell(value: Any) -> str:
-    text = str(_plain(value))
-    for ch in ("\\", "|", "*", "_", "`", "[", "]", "<", ">", "#"):
-        text = text.replace(ch, "\\" + ch)
-    return text.replace("\n", " ")
+    return md_cell(_plain(value))
 
 
 def _md_table(rows: list[dict[str, Any]]) -> str:
-    if not rows:
-        return "_none_\n"
-    columns = _columns(rows)
-    out = ["| " + " | ".join(_md_cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
-    out += ["| " + " | ".join(_md_cell(r.get(c)) for c in columns) + " |" for r in rows]
-    return "\n".join(out) + "\n"
+    return md_table([{k: _plain(v) for k, v in row.items()} for row in rows])
 
 
 def input_rows(inputs: dict[str, Any]) -> list[dict[str, str]]:

@@ -33,6 +33,7 @@ from store.custom_models import REF_KEY, report_model_ref
 from store.migrate import probe_reports_token, results_token
 from ui.model_input import SELECTED_KEY, is_custom_model_id, model_input
 from ui.params import Param, parse_params
+from ui.ranking import show_ranking
 from ui.resources import catalog, context, db_engine
 from ui.state import (
     ADVISE_VALUES_KEY,
@@ -48,9 +49,6 @@ from ui.verdict import show_verdict
 CUSTOM = "custom"
 HF_CONFIG = "hf_config"  # a model from a Hugging Face repo or a config.json (ui.model_input)
 TOLERANCES = ("strict", "moderate", "relaxed")
-#: Streamlit dataframe row height (px) and the tallest ranking grid drawn without its own scroll bar.
-ROW_PX = 35
-MAX_GRID_PX = 1400
 #: The deploy format the user picked (or the link named), "" for none: kept apart from the widget's own state,
 #: which Streamlit drops while the (lazy) expander is closed; only a pick is part of the link.
 DEPLOY_PICK_KEY = "a_deploy_pick"
@@ -454,11 +452,8 @@ def _show(rec, snapshot: dict, setup: str) -> None:
         "roofline model (band = 80% uncertainty) unless the basis says *calibrated* or *measured*. Support levels "
         "come from the catalog, with their sources."
     )
-    table = display_rows(snapshot["ranking"])
-    if table:
-        # tall enough for every ranked row: a scrolled grid hides the formats the user came to compare
-        height = min(ROW_PX * (len(table) + 1) + 3, MAX_GRID_PX)
-        st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch", height=height, key="advise_ranking")
+    if snapshot["ranking"]:
+        show_ranking(snapshot["ranking"], key="advise_ranking")
         # lazy expanders (content runs only when opened): ~50 paragraphs and a second grid less on the first render
         why = st.expander("Why each format ranks where it does", key="a_why_open", on_change="rerun")
         if why.open:
@@ -513,8 +508,8 @@ def _deploy_commands(ranking: list[dict]) -> None:
         pick = st.session_state[DEPLOY_PICK_KEY] = ""
         if "deploy_format" in st.query_params:
             del st.query_params["deploy_format"]
-    if st.session_state.get("a_deploy_format") not in rows:
-        st.session_state["a_deploy_format"] = pick or next(iter(rows))
+    # the box shows what the user picked, else the best-ranked format of THESE inputs (not of earlier ones)
+    st.session_state["a_deploy_format"] = pick or next(iter(rows))
     # Lazy: the content runs only while the expander is open (code blocks load a 1.5 MB highlighter script,
     # which held the first render back; issue 17). A link that names a format opens it on that format.
     box = st.expander(

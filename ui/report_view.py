@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 
-import pandas as pd
 import streamlit as st
 
-from reports.display import EVIDENCE_COLUMNS, REJECTED_COLUMNS, display_rows, md_code, md_text
+from reports.display import EVIDENCE_COLUMNS, REJECTED_COLUMNS, display_rows, md_code, md_table, md_text
 from reports.export import input_rows, to_csv, to_html, to_json, to_markdown, to_print_html
 from reports.figures import report_figures
 from reports.service import ReportError, ReportNotFound, get_report
+from ui.ranking import show_ranking
 from ui.resources import catalog, db_engine
 from ui.state import PAGE_PATHS, PUBLIC_URL_ENV, public_base_url, report_link
 from ui.verdict import show_verdict
@@ -49,18 +49,19 @@ def render_report(report: dict) -> None:
     # a link and inline code, not st.code: its highlighter script delays the first render (issue 17)
     st.markdown(f"Link to this report: [{md_text(link, link_text=True)}]({link}) {md_code(link)}")
     st.subheader("Ranking")
-    st.dataframe(pd.DataFrame(display_rows(snap.get("ranking", []))), hide_index=True, width="stretch")
+    show_ranking(snap.get("ranking", []), key="r_ranking")
     _charts(snap)
+    # plain tables (no grid scripts on a stakeholder's first render); every export carries them too
     inputs = input_rows(snap.get("inputs", {}))
     if inputs:
         st.subheader("Inputs")
-        st.dataframe(pd.DataFrame(inputs), hide_index=True)
+        st.markdown(md_table(inputs))
     if snap.get("rejected"):
         st.subheader("Rejected formats (why not)")
-        st.dataframe(pd.DataFrame(display_rows(snap["rejected"], REJECTED_COLUMNS)), hide_index=True, width="stretch")
+        st.markdown(md_table(display_rows(snap["rejected"], REJECTED_COLUMNS)))
     if snap.get("evidence"):
         st.subheader("Measured evidence")
-        st.dataframe(pd.DataFrame(display_rows(snap["evidence"], EVIDENCE_COLUMNS)), hide_index=True, width="stretch")
+        st.markdown(md_table(display_rows(snap["evidence"], EVIDENCE_COLUMNS)))
     for note in snap.get("notes", []):
         st.caption(md_text(note))
     st.subheader("Export")

@@ -27,6 +27,10 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+#: Every table a page draws: the sortable grids (st.dataframe) and the plain markdown tables (the ranking on
+#: Advise and on the shared report, ui/ranking.py). ``TABLE_JS`` is the <table> element of either.
+TABLES = "[data-testid=stDataFrame], [data-testid=stMarkdown] table"
+TABLE_JS = "(g.tagName === 'TABLE' ? g : g.querySelector('table'))"
 
 
 def free_port() -> int:

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from reports.display import SUMMARY_ROWS
 from reports.service import get_report
 from store.db import create_db_engine
 from tests.conftest import REPO
+from tests.ui.tables import markdown_tables, ranking_table
 
 APP = str(REPO / "app.py")
 
@@ -14,11 +16,12 @@ def _run(monkeypatch, url: str, **params) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90)
     for k, v in params.items():
         at.query_params[k] = v
+    at.session_state["advise_ranking_open"] = True  # the full grid: every ranked format, every column
     return at.run()
 
 
 def _ranking(at: AppTest):
-    """The ranking (the first table on the page), with short names for the columns the tests read."""
+    """The ranking (the full grid, opened by ``_run``), with short names for the columns the tests read."""
     df = at.dataframe[0].value
     return df.rename(columns={"Format": "format", "Runs natively?": "support", "Speed basis": "basis"})
 
@@ -32,6 +35,18 @@ def test_query_params_restore_the_view(monkeypatch, sqlite_url):
     assert len(ranking) > 3
     fp8 = ranking[ranking["format"].str.contains("FP8 W8A8", regex=False)]
     assert not fp8.empty and all("weight-only" in s for s in fp8["support"])
+
+
+def test_the_plain_table_is_the_top_of_the_grid(monkeypatch, sqlite_url):
+    """The at-a-glance table (markdown, no grid scripts) shows the grid's first rows, same cells."""
+    at = _run(monkeypatch, sqlite_url, hw="h100_sxm5_80gb", model="llama-3.1-70b", gpus="2")
+    plain, grid = ranking_table(at), at.dataframe[0].value
+    assert len(grid) > SUMMARY_ROWS and len(plain) == SUMMARY_ROWS
+    assert list(plain.columns) == [c for c in grid.columns if c in plain.columns] and "Engines" not in plain.columns
+    assert plain.to_dict("records") == grid[list(plain.columns)].head(SUMMARY_ROWS).astype(str).to_dict("records")
+    closed = AppTest.from_file(APP, default_timeout=90)
+    closed.query_params["hw"] = "h100_sxm5_80gb"
+    assert not closed.run().dataframe  # no grid until its expander is opened
 
 
 def test_bad_query_params_give_messages_not_tracebacks(monkeypatch, sqlite_url):
@@ -65,7 +80,8 @@ def test_share_stores_a_snapshot_that_opens_read_only(monkeypatch, sqlite_url):
     assert [r["format"] for r in stored["snapshot"]["ranking"]] == _ranking(at)["format"].tolist()
     view = _run(monkeypatch, sqlite_url, report=rid)
     assert not view.exception
-    assert view.dataframe[0].value["Format"].tolist() == [r["format"] for r in stored["snapshot"]["ranking"]]
+    shown = [r["format"] for r in stored["snapshot"]["ranking"]][:SUMMARY_ROWS]
+    assert ranking_table(view)["Format"].tolist() == shown
     # the deploy commands of the verdict: on the page, in the stored snapshot and on the stakeholder's view
     serve = next(st["command"] for st in stored["snapshot"]["verdict"]["deploy"]["steps"] if st["what"] == "serve")
     assert any(serve in m.value for m in at.markdown) and any(serve in m.value for m in view.markdown)
@@ -190,7 +206,7 @@ def test_a_stored_probe_report_that_no_longer_parses_is_a_message(monkeypatch, s
     at = _run(monkeypatch, sqlite_url, probe="c" * 32, model="llama-3.2-1b")
     assert not at.exception, at.exception
     assert at.selectbox(key="a_probe").value == "c" * 32
-    assert "cannot be read" in at.error[0].value and not at.dataframe  # no ranking from a report it can't read
+    assert "cannot be read" in at.error[0].value and not markdown_tables(at)  # no ranking from a report it can't read
 
 
 def test_html_export_is_built_on_click_from_the_snapshot_on_screen(monkeypatch, sqlite_url):

@@ -12,6 +12,7 @@ from store.db import create_db_engine
 from store.migrate import prepare_database
 from tests.advisor.test_hub import FIXTURES, fake_hub  # noqa: F401 - the fixture
 from tests.conftest import REPO
+from tests.ui.tables import ranking_table
 
 APP = str(REPO / "app.py")
 
@@ -27,7 +28,7 @@ def test_fetch_a_repo_then_share_and_reopen_without_the_hub(monkeypatch, sqlite_
     assert not at.exception and not at.error, [e.value for e in at.error]
     cmodel = at.query_params["cmodel"]
     cmodel = cmodel[0] if isinstance(cmodel, list) else cmodel
-    assert cmodel.startswith("cm-") and len(at.dataframe[0].value) > 3
+    assert cmodel.startswith("cm-") and len(ranking_table(at)) > 3
     at.button(key="share_button").click().run()
     rid = at.session_state["last_shared"]
     snap = get_report(rid, create_db_engine(sqlite_url))["snapshot"]
@@ -41,7 +42,7 @@ def test_fetch_a_repo_then_share_and_reopen_without_the_hub(monkeypatch, sqlite_
     again.query_params.update(hw="h100_sxm5_80gb", model="hf_config", cmodel=cmodel)
     again.run()
     assert not again.exception and not again.error
-    assert len(again.dataframe[0].value) > 3 and len(fake_hub.requests) == seen
+    assert len(ranking_table(again)) > 3 and len(fake_hub.requests) == seen
 
 
 def test_stored_model_from_the_url(monkeypatch, sqlite_url):

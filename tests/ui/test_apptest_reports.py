@@ -6,6 +6,7 @@ from reports.service import create_report
 from store.db import create_db_engine
 from store.migrate import prepare_database
 from tests.conftest import REPO
+from tests.ui.tables import ranking_table
 
 APP = str(REPO / "app.py")
 
@@ -27,7 +28,7 @@ def test_shared_report_opens_read_only(monkeypatch, sqlite_url):
     assert not at.exception
     assert at.title[0].value == "Shared 70B plan"
     assert "s1-old" in at.info[0].value
-    assert at.dataframe[0].value["Format"].tolist() == ["fp8_w8a8"]  # a schema-1 snapshot: its id stands in
+    assert ranking_table(at)["Format"].tolist() == ["fp8_w8a8"]  # a schema-1 snapshot: its id stands in
     assert "Best for this workload: fp8_w8a8" in at.success[0].value  # the verdict, rebuilt from the first row
     assert not at.text_input and not at.selectbox and not at.number_input  # read-only: no inputs
     link = at.code[-1].value  # the full link, with Streamlit's copy button, last on the page

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.conftest import REPO
-from tests.ui.server import CHROMIUM_FLAGS, chromium_path, running_app
+from tests.ui.server import CHROMIUM_FLAGS, TABLE_JS, TABLES, chromium_path, running_app
 from tests.ui.test_browser_journey import _choose, _set_number, _table_rows, _wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -30,9 +30,9 @@ SNAKE = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
 
 def _headers(page) -> list[str]:
     heads = []
-    for i in range(page.locator("[data-testid=stDataFrame]").count()):
+    for i in range(page.locator(TABLES).count()):
         heads += (
-            page.locator("[data-testid=stDataFrame]")
+            page.locator(TABLES)
             .nth(i)
             .evaluate("g => [...g.querySelectorAll('thead th')].map(c => c.innerText.trim())")
         )
@@ -44,8 +44,8 @@ def _check_clean(page, name: str) -> None:
     main = page.locator("[data-testid=stMain]")
     text = main.inner_text()
     cells = " ".join(
-        page.locator("[data-testid=stDataFrame]").nth(i).evaluate("g => g.querySelector('table')?.innerText || ''")
-        for i in range(page.locator("[data-testid=stDataFrame]").count())
+        page.locator(TABLES).nth(i).evaluate(f"g => {TABLE_JS}?.innerText || ''")
+        for i in range(page.locator(TABLES).count())
     )
     assert not re.search(r"\bNone\b", text + " " + cells), f"{name}: 'None' is visible"
     bad = [h for h in _headers(page) if SNAKE.fullmatch(h)]
@@ -80,7 +80,7 @@ def test_issue17_behaviours(tmp_path):
                 _wait_idle(page)
                 if path == "advise":
                     expect(page.get_by_text("Best for this workload")).to_be_visible(timeout=TIMEOUT_MS)
-                    expect(page.locator("[data-testid=stDataFrame]").first).to_be_visible(timeout=TIMEOUT_MS)
+                    expect(page.locator(TABLES).first).to_be_visible(timeout=TIMEOUT_MS)
                 assert page.get_by_text("Page not found").count() == 0, path
                 _check_clean(page, path)
                 page.screenshot(path=str(SHOTS / f"{path}.png"), full_page=True)

@@ -9,7 +9,7 @@ import pytest
 
 from hardware_db.catalog import default_catalog
 from tests.conftest import REPO, SHARED_FIXTURES
-from tests.ui.server import CHROMIUM_FLAGS, chromium_path, running_app
+from tests.ui.server import CHROMIUM_FLAGS, TABLE_JS, TABLES, chromium_path, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = REPO / "test-artifacts"
@@ -55,7 +55,7 @@ def test_main_journey(tmp_path):
             expect(page).to_have_url(re.compile(r"batch=64"), timeout=TIMEOUT_MS)
             expect(page.get_by_text("Llama 3.1 70B on 2x NVIDIA H100 SXM5 80GB")).to_be_visible(timeout=TIMEOUT_MS)
             _wait_idle(page)
-            grid = page.locator("[data-testid=stDataFrame]").first
+            grid = page.locator(TABLES).first
             expect(grid).to_be_visible(timeout=TIMEOUT_MS)
             page.screenshot(path=str(ARTIFACTS / "journey-1-h100.png"), full_page=True)
             rows = _rows_until(page, lambda rows: any(r["format"] == FP8 for r in rows))
@@ -68,8 +68,11 @@ def test_main_journey(tmp_path):
             expect(page.get_by_text("Llama 3.1 70B on 2x NVIDIA A100 SXM4 80GB")).to_be_visible(timeout=TIMEOUT_MS)
             expect(page).to_have_url(re.compile(r"hw=a100_sxm4_80gb"), timeout=TIMEOUT_MS)
             _wait_idle(page)
+            # FP8 is not among the top rows on A100: the user opens the grid of every ranked format
+            page.get_by_text(re.compile(r"^All \d+ formats, all \d+ columns")).click()
+            _wait_idle(page)
             rows = _rows_until(
-                page, lambda rows: any(r["format"] == FP8 and r["support"] == "weight-only" for r in rows)
+                page, lambda rows: any(r["format"] == FP8 and r["support"] == "weight-only" for r in rows), full=True
             )
             assert [r["support"] for r in rows if r["format"] == FP8] == ["weight-only"], rows
             page.get_by_text("Why each format ranks where it does").click()
@@ -107,7 +110,7 @@ def test_main_journey(tmp_path):
             fresh.goto(report_url, wait_until="domcontentloaded")
             expect(fresh.get_by_text("Read-only snapshot")).to_be_visible(timeout=TIMEOUT_MS)
             expect(fresh.get_by_text(default_catalog().version).first).to_be_visible()
-            expect(fresh.locator("[data-testid=stDataFrame]").first).to_be_visible(timeout=TIMEOUT_MS)
+            expect(fresh.locator(TABLES).first).to_be_visible(timeout=TIMEOUT_MS)
             fresh.screenshot(path=str(ARTIFACTS / "journey-4-shared-report.png"), full_page=True)
             report_rows = _ranking_rows(fresh)
             assert [r["format"] for r in report_rows][: len(shared_rows)] == [r["format"] for r in shared_rows]
@@ -122,11 +125,14 @@ def test_main_journey(tmp_path):
 
 
 def _table_rows(page, index: int) -> list[dict]:
-    """Read a Streamlit dataframe through its CSV-less DOM: the glide grid exposes cells as a table."""
-    grid = page.locator("[data-testid=stDataFrame]").nth(index)
+    """Read a table: a markdown table, or a Streamlit dataframe through its CSV-less DOM (the glide grid exposes
+    its cells as a table)."""
+    grid = page.locator(TABLES).nth(index)
     return grid.evaluate(
         """g => {
-            const t = g.querySelector('table');
+            const t = """
+        + TABLE_JS
+        + """;
             if (!t) return [];
             const head = [...t.querySelectorAll('thead th')].map(c => c.innerText.trim());
             return [...t.querySelectorAll('tbody tr')].map(r => {
@@ -137,13 +143,16 @@ def _table_rows(page, index: int) -> list[dict]:
     )
 
 
-def _rows_until(page, ready, timeout_s: float = 60) -> list[dict]:
+def _rows_until(page, ready, timeout_s: float = 60, full: bool = False) -> list[dict]:
     """Re-read the ranking until ``ready(rows)``: a rerun replaces the table a moment after inputs change."""
     import time
 
     deadline = time.monotonic() + timeout_s
     while True:
-        rows = _ranking_rows(page)
+        try:
+            rows = _ranking_rows(page, full)
+        except StopIteration:  # the grid is not drawn yet
+            rows = []
         if ready(rows) or time.monotonic() > deadline:
             return rows
         page.wait_for_timeout(250)
@@ -160,7 +169,7 @@ def _poll(fetch, timeout_s: float = 60):
 
 
 def _find_table(page, *columns: str) -> list[dict]:
-    for i in range(page.locator("[data-testid=stDataFrame]").count()):
+    for i in range(page.locator(TABLES).count()):
         rows = _table_rows(page, i)
         if rows and all(c in rows[0] for c in columns):
             return rows
@@ -171,8 +180,13 @@ def _find_table(page, *columns: str) -> list[dict]:
 SHORT = {"Rank": "rank", "Format": "format", "Runs natively?": "support"}
 
 
-def _ranking_rows(page) -> list[dict]:
-    rows = [{SHORT.get(k, k): v for k, v in r.items()} for r in _table_rows(page, 0)]
+def _ranking_rows(page, full: bool = False) -> list[dict]:
+    """The ranking's plain table (its top rows), or with ``full`` the grid of every ranked format (the
+    "All ... formats" expander must be open)."""
+    if full:
+        grids = page.locator(TABLES)
+        index = next(i for i in range(grids.count()) if grids.nth(i).get_attribute("data-testid") == "stDataFrame")
+    rows = [{SHORT.get(k, k): v for k, v in r.items()} for r in _table_rows(page, index if full else 0)]
     for r in rows:
         if "rank" in r:
             r["rank"] = int(r["rank"])

@@ -34,6 +34,7 @@ def test_page_shows_the_cli_numbers(params, monkeypatch, sqlite_url, capsys):
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=90)
     for k, v in params.items():
         at.query_params[k] = v
+    at.session_state["advise_ranking_open"] = True  # the full grid (every column) in its expander
     at.run()
     assert not at.exception
     page = at.dataframe[0].value
