@@ -70,7 +70,7 @@ RANKING = "[data-testid=stMarkdown] table"
 #: path -> (title, selector of the main content that must be visible)
 PAGES = {
     "/advise": ("Advise", RANKING),
-    "/hardware": ("Hardware catalog", "[data-testid=stDataFrame]"),
+    "/hardware": ("Hardware catalog", "[data-testid=stMarkdown] table"),  # the catalog
     "/probe": ("Probe", "[data-testid=stButton]"),
     "/benchmarks": ("Benchmarks", "[data-testid=stFileUploader]"),
     "/reports": ("Reports", "[data-testid=stTextInput]"),
@@ -106,7 +106,7 @@ _RENDER_PROBE = """
 """
 
 
-def page_renders(visits: int) -> dict[str, list[float]]:
+def page_renders(visits: int, only: list[str] | None = None) -> dict[str, list[float]]:
     """Seconds from navigation start to first contentful main content, per page, in the page's own clock (see
     the module docstring, part 3, and ``_RENDER_PROBE``); ``<page> (Playwright poll)`` keys hold the
     goto-to-expect wall clock of the same visits, the way earlier runs measured."""
@@ -126,6 +126,12 @@ def page_renders(visits: int) -> dict[str, list[float]]:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
         report_url = _share_once(browser, base)
         pages = {**PAGES, report_url.removeprefix(base): ("__report__", RANKING)}
+        if only:  # always with the About page: the framework's floor in the same run
+            pages = {
+                p: v
+                for p, v in pages.items()
+                if p in only or p == "/about" or (v[0] == "__report__" and "report" in only)
+            }
         for i in range(visits + 1):
             for path, (title, selector) in pages.items():
                 verdict = "Best for this workload" if title == "__report__" or path == "/advise" else ""
@@ -209,9 +215,10 @@ def main() -> None:
     ap.add_argument("--visits", type=int, default=5)
     ap.add_argument("--updates", type=int, default=20)
     ap.add_argument("--pages", action="store_true", help="only part 3: render time of every page (issue 17)")
+    ap.add_argument("--only", nargs="*", help="with --pages: these paths (e.g. /hardware, or 'report'), plus /about")
     args = ap.parse_args()
     if args.pages:
-        print_pages(page_renders(args.visits), args.visits)
+        print_pages(page_renders(args.visits, args.only), args.visits)
         return
     upd = advise_update(args.updates)
     ren = first_render(args.visits)

@@ -233,13 +233,27 @@ def md_cell(value: object) -> str:
     return " ".join(str(value).splitlines()).translate(_MD_CELL)
 
 
-def md_table(rows: list[dict[str, object]], columns: list[str] | None = None) -> str:
+_PLAIN_URL = re.compile(r"https?://[^\s()<>\[\]`\\|]+")
+
+
+def md_table(
+    rows: list[dict[str, object]], columns: list[str] | None = None, links: dict[str, str] | None = None
+) -> str:
     """Rows (already formatted, e.g. by ``display_rows``) as a GitHub-flavoured markdown table; "_none_" for no
-    rows. Columns: ``columns``, else every key in first-seen order."""
+    rows. Columns: ``columns``, else every key in first-seen order. ``links`` maps a column of URLs to the
+    text its links show (``{"Source": "datasheet"}``); a value that is not a plain http(s) URL stays text."""
     if not rows:
         return "_none_\n"
     if columns is None:
         columns = list(dict.fromkeys(k for row in rows for k in row))
+    links = links or {}
+
+    def cell(row: dict[str, object], col: str) -> str:
+        value = fmt_text(row.get(col))
+        if col in links and _PLAIN_URL.fullmatch(value):
+            return f"[{md_cell(links[col])}]({value})"
+        return md_cell(value)
+
     out = ["| " + " | ".join(md_cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
-    out += ["| " + " | ".join(md_cell(fmt_text(r.get(c))) for c in columns) + " |" for r in rows]
+    out += ["| " + " | ".join(cell(r, c) for c in columns) + " |" for r in rows]
     return "\n".join(out) + "\n"

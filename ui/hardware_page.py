@@ -13,7 +13,7 @@ import streamlit as st
 from hardware_db.export import export_csv, export_rows
 from hardware_db.prices import default_prices
 from hardware_db.schema import SUPPORT_KEYS, MathFormat
-from reports.display import fmt_num, fmt_usd, support_label
+from reports.display import fmt_num, fmt_usd, md_table, support_label
 from ui.resources import catalog
 from viz.figures import device_bars, format_timeline, support_heatmap
 
@@ -30,6 +30,32 @@ CATALOG_COLUMNS = {
     **{f"dense_tflops_{k}": f"{k.upper()} dense (TFLOPS/TOPS)" for k in MATH_KEYS},
     "release_year": "Released",
     "source": "Source",
+}
+
+
+#: The catalog's "Sort by" choices: label -> (column of the export rows, descending).
+CATALOG_SORT = {
+    "Device": ("name", False),
+    "Memory (GB)": ("memory_gb", True),
+    "Bandwidth (GB/s)": ("memory_bandwidth_gbps", True),
+    "BF16 dense (TFLOPS)": ("dense_tflops_bf16", True),
+    "FP8 dense (TFLOPS)": ("dense_tflops_fp8", True),
+    "Released (newest first)": ("release_year", True),
+}
+CATALOG_PX = 560
+#: The plain catalog table: the columns one reads across devices (header of ``CATALOG_COLUMNS`` -> short header;
+#: the caption says the peaks are dense). Every column is in the grid below it and in the CSV.
+PLAIN_COLUMNS = {
+    "Device": "Device",
+    "Vendor": "Vendor",
+    "Memory (GB)": "Memory (GB)",
+    "Bandwidth (GB/s)": "Bandwidth (GB/s)",
+    "BF16 dense (TFLOPS/TOPS)": "BF16 (TFLOPS)",
+    "FP8 dense (TFLOPS/TOPS)": "FP8 (TFLOPS)",
+    "INT8 dense (TFLOPS/TOPS)": "INT8 (TOPS)",
+    "FP4 dense (TFLOPS/TOPS)": "FP4 (TFLOPS)",
+    "Released": "Released",
+    "Source": "Source",
 }
 
 
@@ -152,11 +178,12 @@ def render() -> None:
         st.caption("Pick devices above and press **Compare**: a side-by-side table, support heatmap and charts.")
 
     st.subheader("Catalog")
-    c1, c2, c3, c4 = st.columns([1, 1, 1, 2])
+    c1, c2, c3, c4, c5 = st.columns([1, 1, 1, 1.5, 1.2])
     vendors = c1.multiselect("Vendor", sorted(df["vendor"].unique()), key="hw_vendor")
     kinds = c2.multiselect("Kind", sorted(df["kind"].unique()), key="hw_kind")
     native = c3.multiselect("Runs natively", list(SUPPORT_KEYS), format_func=str.upper, key="hw_native")
     text = c4.text_input("Search name", key="hw_search")
+    order = c5.selectbox("Sort by", list(CATALOG_SORT), key="hw_catalog_sort")
     mask = pd.Series(True, index=df.index)
     if vendors:
         mask &= df["vendor"].isin(vendors)
@@ -166,14 +193,28 @@ def render() -> None:
         mask &= df[f"support_{key}"] == "native"
     if text:
         mask &= df["name"].str.contains(text, case=False, regex=False)
-    view = df[mask]
-    st.dataframe(
-        catalog_table(view),
-        hide_index=True,
-        width="stretch",
-        height=420,
-        column_config={"Source": st.column_config.LinkColumn("Source")},
+    key, descending = CATALOG_SORT[order]
+    view = df[mask].sort_values(key, ascending=not descending, na_position="last", kind="stable")
+    st.caption(f"{len(view)} of {len(df)} devices")
+    # a plain table in a scroll box, not st.dataframe: the grid's scripts held the page's first render back by
+    # ~0.5 s (bench/RESULTS.md, "Page render times"); sorting is the Sort by box; every column is in the grid
+    # one click away (a lazy expander: it runs only when opened) and in the CSV
+    table = catalog_table(view)
+    plain = table[[c for c in PLAIN_COLUMNS if c in table.columns]].rename(columns=PLAIN_COLUMNS)
+    with st.container(height=CATALOG_PX):
+        st.markdown(md_table(plain.to_dict("records"), links={"Source": "datasheet"}))
+    grid = st.expander(
+        "Every column (architecture, every math format): sortable grid", key="hw_grid_open", on_change="rerun"
     )
+    if grid.open:
+        with grid:
+            st.dataframe(
+                table,
+                hide_index=True,
+                width="stretch",
+                height=CATALOG_PX,
+                column_config={"Source": st.column_config.LinkColumn("Source")},
+            )
     st.download_button("Download catalog CSV", export_csv(cat), f"format-advisor-catalog-{cat.version}.csv", "text/csv")
 
     # The charts load plotly.js (~3.5 MB), which delays the first render by seconds on a busy host: they come

@@ -41,3 +41,15 @@ def test_missing_values_read_dash_and_the_summary_keeps_its_columns():
     table = parse_markdown_table(md_table(rows))
     assert table.loc[0, "Format"] == "FP8 W8A8" and table.loc[0, "Memory per GPU (GB)"] == "40.1"
     assert "None" not in md_table(rows) and md_table([]) == "_none_\n"
+
+
+def test_link_columns_link_only_plain_http_urls():
+    rows = [
+        {"Source": "https://example.com/datasheet.pdf"},
+        {"Source": "javascript:alert(1)"},
+        {"Source": "https://x.test/a) [b](javascript:alert(2)"},
+    ]
+    lines = md_table(rows, links={"Source": "datasheet"}).splitlines()[2:]
+    assert lines[0] == "| [datasheet](https://example.com/datasheet.pdf) |"
+    assert lines[1] == "| javascript:alert(1) |"  # not a URL the table links: text
+    assert not re.search(r"(?<!\\)\]\(", lines[2]) and "\\[b\\]" in lines[2]  # escaped text, no link

@@ -3,6 +3,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from hardware_db.catalog import default_catalog
+from tests.ui.tables import markdown_tables
 
 FOUR = ["h100_sxm5_80gb", "b200", "mi300x", "rtx_4090"]
 
@@ -11,14 +12,27 @@ def test_hardware_page_lists_catalog_and_filters(monkeypatch, sqlite_url):
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     at = AppTest.from_function(_page_script, default_timeout=60).run()
     assert not at.exception
-    table = at.dataframe[0].value  # nothing compared yet: the catalog is the only table
+    assert not at.dataframe  # nothing compared yet: no grid, the catalog is a plain table
+    table = markdown_tables(at)[0]
     assert len(table) == len(default_catalog().skus)
     assert "Memory (GB)" in table.columns and "memory_gb" not in table.columns
     assert not (table == "None").any().any()
+    h100 = table.set_index("Device").loc["NVIDIA H100 SXM5 80GB"]
+    assert h100["Source"] == f"[datasheet]({default_catalog().skus['h100_sxm5_80gb'].source})"  # a link
     at.multiselect(key="hw_native").set_value(["nvfp4"]).run()
-    names = set(at.dataframe[0].value["Device"])
+    names = set(markdown_tables(at)[0]["Device"])
     assert "NVIDIA H100 SXM5 80GB" not in names
     assert any("B200" in n for n in names)
+
+
+def test_catalog_sorts_by_the_chosen_column(monkeypatch, sqlite_url):
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    at = AppTest.from_function(_page_script, default_timeout=60).run()
+    assert markdown_tables(at)[0]["Device"].tolist() == sorted(s.name for s in default_catalog().skus.values())
+    at.selectbox(key="hw_catalog_sort").set_value("Memory (GB)").run()
+    memory = [float(v.replace(",", "")) for v in markdown_tables(at)[0]["Memory (GB)"] if v != "-"]
+    largest = max(s.memory_gb for s in default_catalog().skus.values() if s.memory_gb)
+    assert memory == sorted(memory, reverse=True) and memory[0] == largest
 
 
 def test_compare_four_devices_in_one_step(monkeypatch, sqlite_url):
