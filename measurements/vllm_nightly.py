@@ -28,7 +28,7 @@ from advisor.measurement import Load, Measurement, Metric, Statistic
 from measurements.fields import FieldError
 from measurements.records import ParsedFile, RawRecord, UnreadableFile
 from measurements.rowbuild import ImportContext
-from measurements.serving import FILE_NAME_KEY, build, identity, load_of, number
+from measurements.serving import FILE_NAME_KEY, build, identity, load_of, number, split_device_count
 from measurements.tabular import load_json, read_json_objects, read_markdown_table
 
 FORMATS = ("vllm_nightly_json", "vllm_nightly_md")
@@ -48,7 +48,6 @@ _KIND = re.compile(r"^(serving|latency|throughput)_", re.I)
 _PARALLEL = re.compile(r"(?:^|_)(tp|pp)(\d+)(?=_|$)", re.I)
 _QPS = re.compile(r"(?:^|_)qps_([0-9.]+|inf)(?=_|$)", re.I)
 _CONCURRENCY = re.compile(r"(?:^|_)(?:concurrency|conc|maxconc)_?(\d+)(?=_|$)", re.I)
-_GPU_COUNT = re.compile(r"^\s*(\d+)\s*x\s*(?=\S)")  # "8xNVIDIA H100 80GB HBM3"
 _NODES = re.compile(r"\s+x\s+\d+\s*$")  # "Standard_ND96asr_v4 x 2": a count someone appended
 _MD_TABLE_HEAD = re.compile(r"^\s*\|\s*Test name\s*\|(.*)\|\s*$", re.M)
 
@@ -147,11 +146,9 @@ def _model_from_test_name(test: str, ctx: ImportContext) -> tuple[str, bool]:
 
 
 def _device(gpu: Any) -> tuple[str, int | None]:
-    """(device name, count) from the GPU column: ``8xNVIDIA H100 80GB HBM3`` -> ("NVIDIA H100 80GB HBM3", 8)."""
-    text = str(gpu or "").strip()
-    count = None
-    if m := _GPU_COUNT.match(text):
-        count, text = int(m.group(1)), text[m.end() :]
+    """(device name, count) from the GPU column: ``8xNVIDIA H100 80GB HBM3`` -> ("NVIDIA H100 80GB HBM3", 8);
+    a VM count someone appended (``Standard_ND96asr_v4 x 2``) dropped."""
+    text, count = split_device_count(str(gpu or ""))
     return _NODES.sub("", text).strip(), count
 
 
