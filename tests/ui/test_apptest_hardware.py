@@ -4,6 +4,7 @@ from streamlit.testing.v1 import AppTest
 
 from hardware_db.catalog import default_catalog
 from tests.ui.tables import markdown_tables
+from ui.hardware_page import PLAIN_ROWS
 
 FOUR = ["h100_sxm5_80gb", "b200", "mi300x", "rtx_4090"]
 
@@ -13,6 +14,9 @@ def test_hardware_page_lists_catalog_and_filters(monkeypatch, sqlite_url):
     at = AppTest.from_function(_page_script, default_timeout=60).run()
     assert not at.exception
     assert not at.dataframe  # nothing compared yet: no grid, the catalog is a plain table
+    table = markdown_tables(at)[0]
+    assert len(table) == PLAIN_ROWS < len(default_catalog().skus)  # the newest first; all one toggle away
+    at.toggle(key="hw_show_all").set_value(True).run()
     table = markdown_tables(at)[0]
     assert len(table) == len(default_catalog().skus)
     assert "Memory (GB)" in table.columns and "memory_gb" not in table.columns
@@ -28,6 +32,12 @@ def test_hardware_page_lists_catalog_and_filters(monkeypatch, sqlite_url):
 def test_catalog_sorts_by_the_chosen_column(monkeypatch, sqlite_url):
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     at = AppTest.from_function(_page_script, default_timeout=60).run()
+    years = [int(y) for y in markdown_tables(at)[0]["Released"] if y != "-"]
+    assert years == sorted(years, reverse=True) and years[0] == max(
+        s.release_year or 0 for s in default_catalog().skus.values()
+    )
+    at.toggle(key="hw_show_all").set_value(True).run()
+    at.selectbox(key="hw_catalog_sort").set_value("Device").run()
     assert markdown_tables(at)[0]["Device"].tolist() == sorted(s.name for s in default_catalog().skus.values())
     at.selectbox(key="hw_catalog_sort").set_value("Memory (GB)").run()
     memory = [float(v.replace(",", "")) for v in markdown_tables(at)[0]["Memory (GB)"] if v != "-"]
