@@ -76,7 +76,7 @@ def _read_toml(path: Path) -> dict:
         raise CatalogError(f"{path}: not valid TOML: {exc}") from exc
 
 
-def _validate(model: type, path: Path, raw: dict):
+def _validate(model: type, path: Path, raw: dict, *, id_is_file_name: bool = True):
     try:
         obj = model.model_validate(raw)
     except ValidationError as exc:
@@ -86,7 +86,7 @@ def _validate(model: type, path: Path, raw: dict):
         raise CatalogError(f"{path}: {problems}") from exc
     if obj.schema_version != SCHEMA_VERSION:
         raise CatalogError(f"{path}: schema_version {obj.schema_version}, this code reads {SCHEMA_VERSION}")
-    if obj.id != path.stem:
+    if id_is_file_name and obj.id != path.stem:
         raise CatalogError(f"{path}: id {obj.id!r} must equal the file name {path.stem!r}")
     return obj
 
@@ -112,16 +112,7 @@ def _load_cloud_instances(path: Path, skus: dict[str, Sku]) -> dict[str, CloudIn
     """Validate ``cloud_instances.toml``: schema, known SKUs, names and aliases unique (case-insensitive)."""
     if not path.exists():
         return {}
-    raw = _read_toml(path)
-    try:
-        parsed = CloudInstanceFile.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}" for err in exc.errors()
-        )
-        raise CatalogError(f"{path}: {problems}") from exc
-    if parsed.schema_version != SCHEMA_VERSION:
-        raise CatalogError(f"{path}: schema_version {parsed.schema_version}, this code reads {SCHEMA_VERSION}")
+    parsed = _validate(CloudInstanceFile, path, _read_toml(path), id_is_file_name=False)  # one file, no id
     out: dict[str, CloudInstance] = {}
     seen: dict[str, str] = {}  # lower-cased name or alias -> the entry that has it
     for i, inst in enumerate(parsed.instance):
