@@ -533,6 +533,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--loso-only", action="store_true", help="with --cv: leave-one-source-out only (all the bands need)"
     )
+    parser.add_argument(
+        "--candidate",
+        type=Path,
+        help="with --cv: write the fitted file to this path instead (to compare before shipping it with --write)",
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     measurements, sources = load_corpus()
@@ -565,6 +570,10 @@ def main(argv: list[str] | None = None) -> int:
         lohwo = cross_validate(rows, base, "hw_group", args.workers)
         print(markdown(summary(lohwo, rows), "Leave-one-hardware-group-out (held-out)") + "\n")
         bands = band_table(loso)
+    if args.candidate and bands is not None:
+        args.candidate.write_text(PARAMS_FILE.read_text())
+        write_params(full, bands, len(rows), n_sources, args.candidate)
+        print(f"wrote the candidate {args.candidate}")
     if args.write:
         if bands is None:
             parser.error("--write needs --cv (the bands come from held-out residuals)")
