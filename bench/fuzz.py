@@ -1410,7 +1410,9 @@ def run_fuzz(
         total = sum(share.values())
         n = {k: int(remaining * v / total) for k, v in share.items()}
         n["mutate"] += remaining - sum(n.values())
-        for k, least in {"model_config": 40, "config_upload": 30, "compare": 20}.items():  # a slice covers them too
+        # a slice covers them too, however many targeted cases the real samples already made
+        minimum = {"model_config": 40, "config_upload": 30, "compare": 20, "params": 20, "report_id": 10, "probe": 10}
+        for k, least in minimum.items():
             n[k] = max(n[k], least)
 
         for name, data, file_name in mutated_uploads(n["mutate"], rng):
