@@ -80,6 +80,11 @@ def split_device_count(text: str) -> tuple[str, int | None]:
     return text[m.end() :].strip(), int(m.group(1))
 
 
+def per_request(total: float | None, requests: float | None) -> int | None:
+    """Mean tokens per request from a run's token total (``total_input_tokens / completed``); None when unknown."""
+    return round(total / requests) if requests and total is not None else None
+
+
 def number(value: Any) -> float | None:
     """A finite float from a JSON number or numeric text (``"1,146.31"`` as GenAI-Perf writes it); else None."""
     if value is None or isinstance(value, bool):

@@ -23,7 +23,7 @@ from advisor.measurement import Measurement, Metric, Statistic
 from measurements.fields import FieldError
 from measurements.records import ParsedFile, RawRecord, UnreadableFile
 from measurements.rowbuild import ImportContext
-from measurements.serving import RESULT_BANNER, ResultBlocks, build, identity, load_of, number
+from measurements.serving import RESULT_BANNER, ResultBlocks, build, identity, load_of, number, per_request
 from measurements.tabular import load_json, read_jsonl
 from safeio.limits import text_lines
 
@@ -208,8 +208,7 @@ def normalize(record: RawRecord, ctx: ImportContext) -> list[Measurement]:
     )
     completed = number(rec.get("completed"))
     total_in, total_out = number(rec.get("total_input_tokens")), number(rec.get("total_output_tokens"))
-    in_len = round(total_in / completed) if completed and total_in is not None else None
-    out_len = round(total_out / completed) if completed and total_out is not None else None
+    in_len, out_len = per_request(total_in, completed), per_request(total_out, completed)
     tp = number(server.get("tp_size"))
     extra = {
         k: v for k, v in rec.items() if k not in _CONSUMED and not isinstance(v, list | dict) and not k.startswith("_")

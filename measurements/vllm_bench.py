@@ -28,7 +28,7 @@ from measurements.rowbuild import (
     set_hardware,
     set_model,
 )
-from measurements.serving import ResultBlocks, split_device_count
+from measurements.serving import ResultBlocks, per_request, split_device_count
 from measurements.tabular import load_json, read_json_objects, read_jsonl
 from safeio.limits import text_lines
 
@@ -230,8 +230,7 @@ def normalize(record: RawRecord, ctx: ImportContext) -> list[Measurement]:
         )
     fields["engine_version"] = get_str(rec, "vllm_version") or get_str(rec, "version")
     load, batch, rate = _load(rec, flags)
-    in_len = round(total_in / completed) if completed and total_in is not None else None
-    out_len = round(total_out / completed) if completed and total_out is not None else None
+    in_len, out_len = per_request(total_in, completed), per_request(total_out, completed)
     tp = get_int(rec, "tensor_parallel_size", minimum=1) or get_int(rec, "tp", minimum=1)
     gpu = get_str(rec, "gpu_type") or get_str(rec, "gpu") or get_str(rec, "hardware")
     device, count = split_device_count(gpu)  # --metadata gpu=4xNVIDIA_L40S (llm-d benchmark jobs)
