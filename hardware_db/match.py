@@ -415,7 +415,7 @@ _INSTANCE_DECORATIONS = frozenset(
 _LEADING_COUNT = re.compile(r"^(\d+)\s*[x×*]\s*(?=[a-z])")  # "1xStandard_ND96asr_v4", "2 x p4d.24xlarge"
 _TRAILING_COUNT = re.compile(r"(?:\s+[x×*]\s*|\s*[×*]\s*)(\d+)$")  # "... x 2", "... *2"
 _VM_COUNT_TOKEN = re.compile(r"^[x×](\d+)$")  # "ND96asr_v4x2_IB"
-_SEPARATORS = re.compile(r"[-_\s]+")
+_SEPARATORS = re.compile(r"[-_.\s]+")  # "p4de.24xlarge" is also written "p4de-24xlarge" in file names
 _MAX_VMS = 10_000
 
 
