@@ -201,7 +201,7 @@ def resolve(
     """The catalog objects a measurement names (``target`` instead of its SKU when given); ``NotComparable``
     naming what is missing."""
     from advisor.formats import FormatKind
-    from advisor.models import custom_model
+    from advisor.models import active_params_from_label, custom_model
 
     if target is None:
         if not m.hardware_sku:
@@ -213,7 +213,10 @@ def resolve(
     if m.model_id and m.model_id in ctx.models:
         model = ctx.models[m.model_id]
     elif m.params_b:
-        model = custom_model(params_b=float(m.params_b))
+        # an unknown model: a Llama-like shape of its parameter count, costed per token by the active parameters
+        # when its size label states them ("deepseek2 30B.A3B Q8_0": 3B of 30B read per token, not 30B)
+        active = active_params_from_label(m.model_raw, float(m.params_b))
+        model = custom_model(params_b=float(m.params_b), active_params_b=active)
     else:
         raise NotComparable(f"model not in the catalog ({m.model_raw or 'not given'}) and no parameter count")
     if not m.format_id or m.format_id not in ctx.formats:

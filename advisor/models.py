@@ -541,6 +541,27 @@ def _default_kv_heads(n_heads: int) -> int:
     return 1
 
 
+#: The active-parameter part of a mixture-of-experts size label, as llama.cpp prints it ("deepseek2 30B.A3B Q8_0",
+#: "nemotron_h_moe 31B.A3.5B") and as model names spell it ("Qwen3-30B-A3B", "Hunyuan-A13B"): ``A<active>B`` right after
+#: the total and a separator, or on its own as a word.
+_ACTIVE_LABEL = re.compile(r"(?:(?<![\w.])|(?<=\dB[.\-_ ]))A(\d+(?:\.\d+)?)B(?![\w.])", re.I)
+
+
+def active_params_from_label(text: str | None, params_b: float | None = None) -> float | None:
+    """The active parameters (billions) that a model's size label states, or None: "30B.A3B" -> 3.0,
+    "Hunyuan-A13B" -> 13.0. With ``params_b`` (the total) an active count that is not below it is refused (None):
+    a label is trusted only where it describes a mixture of experts."""
+    if not text:
+        return None
+    found = _ACTIVE_LABEL.search(text)
+    if found is None:
+        return None
+    active = float(found.group(1))
+    if not active > 0 or (params_b is not None and active >= params_b):
+        return None
+    return active
+
+
 def custom_model(
     params_b: float | None = None,
     *,

@@ -266,9 +266,12 @@ def estimate_speed(
     w_total = weight_bytes(model, fmt)
     kv_b = kv_element_bytes(workload.kv_format, ctx.formats)
     q_dim = model.n_heads * model.head_dim
+    counts_only_moe = not model.n_experts and model.active_params_b < model.params_b  # custom_model by counts
     active_linear = max(model.active_params_b * 1e9 - (split.embed_in if model.n_experts else 0.0), 1.0)
     if not model.n_experts:
         active_linear = max(split.total - split.embed_in, 1.0)
+        if counts_only_moe:
+            active_linear = max(active_linear * model.active_params_b / model.params_b, 1.0)
     B, L, n_out, P = workload.batch, workload.input_len, workload.output_len, workload.prefix_len
 
     # ---- prefill (the whole batch of prompts) -------------------------------------------------------------
@@ -295,6 +298,11 @@ def estimate_speed(
     if split.expert_each > 0:
         hit = split.n_experts * (1.0 - (1.0 - split.n_active_experts / split.n_experts) ** B)
         dec_weight -= (split.n_experts - hit) * split.expert_each * bpw
+    elif counts_only_moe:
+        # an MoE known by its counts only: at batch 1 the inactive parameters are experts no token reads; each
+        # further sequence routes its own experts, with the active share of the model as the routing share
+        share = model.active_params_b / model.params_b
+        dec_weight -= (model.params_b - model.active_params_b) * 1e9 * (1.0 - share) ** (B - 1) * bpw
     if generic_dequant and B >= 2:
         dec_weight += 2 * (dec_weight / bpw) * 2.0  # write and re-read a 16-bit copy of the weights touched
         notes.append("generic dequantizing kernel: above batch 1 each decode step writes and re-reads 16-bit weights")

@@ -139,3 +139,53 @@ def test_with_no_engine_named_the_one_that_finishes_the_workload_first_is_chosen
     per_engine = {e: estimate(m, "gguf_q4_k_m", hw, w, engine=e, ctx=CTX).speed for e in chosen.support.engines}
     assert len(per_engine) > 1
     assert chosen.speed.output_tok_s == max(s.output_tok_s for s in per_engine.values())
+
+
+@pytest.mark.parametrize(
+    ("label", "active"),
+    [
+        ("deepseek2 30B.A3B Q8_0 (ggml-org/GLM-4.7-Flash-GGUF)", 3.0),  # llama.cpp's model type
+        ("nemotron_h_moe 31B.A3.5B Q8_0 (Nemotron-3-Nano-30B-A3B-UD-Q8_K_XL)", 3.5),
+        ("Qwen3-30B-A3B-Instruct-2507", 3.0),
+        ("hunyuan-moe A13B Q6_K (Hunyuan-A13B-Instruct-UD-Q6_K_XL-00001-of-00002.gguf)", 13.0),
+        ("llama 8B Q4_0", None),
+        ("NVIDIA RTX A6000", None),  # a GPU name is not a size label
+        ("gpt-oss 20B MXFP4 MoE", None),
+        ("qwen3moe 30B.A31B Q4_0", None),  # not below the total (30.5B): not an MoE label
+    ],
+)
+def test_the_active_parameters_of_a_size_label(label, active):
+    from advisor.models import active_params_from_label
+
+    assert active_params_from_label(label, 30.5) == active
+
+
+def test_an_unknown_moe_is_costed_by_the_active_parameters_its_size_label_states():
+    """A real row: llama.cpp b7941 on DGX Spark, GLM-4.7-Flash Q8_0 (llama-bench model type "deepseek2 30B.A3B
+    Q8_0", 29.94B parameters, 29.65 GiB), tg32 at 48.68 tok/s (bench/validation/corpus/ggml_benches_dgx_spark_b7941.csv,
+    from https://github.com/ggml-org/llama.cpp/blob/3795cc1e89e16fbc145f8a5457ea30abd86e0d1d/benches/dgx-spark/dgx-spark.md).
+    With no catalog entry, the estimate reads the 3B active parameters per token, not all 30B."""
+    from advisor.comparison import evaluate, prepare
+    from advisor.measurement import Load, Measurement, Metric
+
+    def row(model_raw: str) -> Measurement:
+        return Measurement(
+            metric=Metric.DECODE_TOK_S,
+            value=48.68,
+            hardware_sku="dgx_spark_gb10",
+            model_raw=model_raw,
+            params_b=29.94,
+            format_id="gguf_q8_0",
+            engine="llama_cpp",
+            backend="cuda",
+            batch=1,
+            load=Load.STATIC,
+            input_len=0,
+            output_len=32,
+            model_size_gib=29.65,
+        )
+
+    labelled = evaluate(prepare(row("deepseek2 30B.A3B Q8_0 (ggml-org/GLM-4.7-Flash-GGUF)"), CTX)).predicted
+    dense = evaluate(prepare(row("deepseek2 30B Q8_0"), CTX)).predicted
+    assert 48.68 / 1.5 < labelled < 48.68 * 1.5
+    assert dense < labelled / 5  # without the label: a 30B dense guess (what the estimate did before)
