@@ -13,28 +13,41 @@ so the engine and hardware are not in the file (the user's hint gives the hardwa
 ``benchmarks.yaml`` (``--output-path benchmarks.yaml``) holds the same document written as YAML: it is read with
 PyYAML's safe loader (no tags, no anchors or aliases accepted) and then mapped exactly like the JSON.
 
-``benchmarks.csv`` (``--output-path benchmarks.csv``) is recognised but not read: no public GuideLLM CSV was found
-to test a reader against (searched 2026-12-07), so it is refused with a message pointing to the JSON or YAML of the
-same run. Its two layouts, from GuideLLM's source: v0.2-v0.3 ``GenerativeBenchmarksReport.save_csv`` writes one
-header row (``Type, Run Id, Id, Name, Start Time, ...``); v0.4 and later ``benchmark/outputs/csv.py`` writes three
-header rows whose first names the groups (``Run Info, ..., Benchmark, ..., Timings, ..., Request Counts, ...``).
+``benchmarks.csv`` (``--outputs csv``), the v0.4+ layout (``benchmark/outputs/csv.py``, unchanged in what is read
+here from v0.4.0 to v0.7.3): three header rows (group, field with the status prefix, statistic), then one row per
+benchmark. A column is found by its three header names, never by position. Read: the ``Successful`` columns of
+Token Throughput ("Output Tokens/Sec" / "Total Tokens/Sec" Mean), Time to First Token / Time per Output Token /
+Inter Token Latency (ms) and Request Latency (Sec): Mean, Median and the "Percentiles" list, which GuideLLM writes
+as ``[min, p001, p01, p05, p10, p25, p75, p90, p95, p99, max]`` (p90/p95/p99 = items 8-10; the median is its own
+column); Token Metrics Input/Output Tokens Mean (lengths); Request Counts; Benchmark Strategy; the model from the
+Run Info "Backend" JSON; the GuideLLM version from Runtime Info "Metadata". Each row is mapped like the JSON.
+Limits, from that code: the header is the first benchmark's (a distribution column exists only when its status
+had a non-zero sum), so a row with another number of values is refused as misaligned; the CSV does not hold a
+concurrent run's stream count or a rate run's rate, so only ``synchronous`` and ``throughput`` rows are read (the
+others are refused, pointing to the JSON); "Start Time" is the local time of the machine that ran GuideLLM, with
+no zone (read as UTC and flagged). Checked against a real GuideLLM 0.6.0 CSV and the benchmarks.json of the same
+run (tests/fixtures/imports/SOURCES.md). The v0.2-v0.3 single-header layout (``Type, Run Id, Id, Name, Start
+Time, ...``) is refused with a message: no public sample of it was found.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from typing import Any
 
 from advisor.measurement import Load, Measurement, Metric, Statistic
 from measurements.fields import FieldError, get_datetime
-from measurements.records import ParsedFile, RawRecord, UnreadableFile
+from measurements.records import ParsedFile, RawRecord, Rejection, UnreadableFile
 from measurements.rowbuild import ImportContext
 from measurements.serving import build, identity, number
 from measurements.tabular import load_json, read_json_objects
 from safeio.limits import check_text
 
-FORMATS = ("guidellm_json", "guidellm_yaml")
-DESCRIPTION = "GuideLLM benchmarks.json or benchmarks.yaml"
+FORMATS = ("guidellm_json", "guidellm_yaml", "guidellm_csv")
+DESCRIPTION = "GuideLLM benchmarks.json, benchmarks.yaml or benchmarks.csv (v0.4+)"
 
 # A GuideLLM YAML report: a top-level ``benchmarks:`` key (after an optional ``---``) and a generative benchmark.
 _YAML_HEAD = re.compile(r"\A(?:---[ \t]*\n)?benchmarks:[ \t]*\n")
@@ -73,17 +86,151 @@ _CSV_V04_GROUPS = frozenset({"Run Info", "Benchmark", "Timings", "Request Counts
 
 
 def sniff_csv(header: list[str], _text: str) -> str | None:
-    """A GuideLLM benchmarks.csv is refused here with a reason (see the module doc); any other CSV: None."""
+    """The v0.4+ GuideLLM benchmarks.csv -> ``guidellm_csv``; the v0.2-v0.3 layout is refused (see the module doc);
+    any other CSV: None."""
     if tuple(header[:5]) == _CSV_V02_HEAD:
-        layout = "the v0.2-v0.3 layout (header Type, Run Id, Id, Name, Start Time, ...)"
-    elif header[:1] == ["Run Info"] and set(header) >= _CSV_V04_GROUPS:
-        layout = "the v0.4+ layout (three header rows: Run Info, Benchmark, Timings, Request Counts, ...)"
-    else:
-        return None
-    raise UnreadableFile(
-        f"a GuideLLM benchmarks.csv ({layout}): GuideLLM's CSV export is not imported; upload the benchmarks.json "
-        "or benchmarks.yaml of the same run, which hold the same figures"
-    )
+        raise UnreadableFile(
+            "a GuideLLM benchmarks.csv of the v0.2-v0.3 layout (header Type, Run Id, Id, Name, Start Time, ...): "
+            "that layout is not imported; upload the benchmarks.json or benchmarks.yaml of the same run, which hold "
+            "the same figures"
+        )
+    if header[:1] == ["Run Info"] and set(header) >= _CSV_V04_GROUPS:
+        return "guidellm_csv"
+    return None
+
+
+#: (JSON metric key, CSV group, CSV field after the status prefix) of the distributions read from the CSV.
+_CSV_DISTS = (
+    ("output_tokens_per_second", "Token Throughput", "Output Tokens/Sec"),
+    ("tokens_per_second", "Token Throughput", "Total Tokens/Sec"),
+    ("time_to_first_token_ms", "Time to First Token", "ms"),
+    ("time_per_output_token_ms", "Time per Output Token", "ms"),
+    ("inter_token_latency_ms", "Inter Token Latency", "ms"),
+    ("request_latency", "Request Latency", "Sec"),
+    ("prompt_token_count", "Token Metrics", "Input Tokens"),
+    ("output_token_count", "Token Metrics", "Output Tokens"),
+)
+#: Positions in GuideLLM's CSV "Percentiles" list ``[min, p001, p01, p05, p10, p25, p75, p90, p95, p99, max]``.
+_CSV_PCT_AT = {"p90": 7, "p95": 8, "p99": 9}
+_CSV_PCT_LEN = 11
+_CSV_READ_STRATEGIES = ("synchronous", "throughput")
+
+
+def _csv_json(cell: str, column: str) -> dict[str, Any]:
+    try:
+        value = json.loads(cell) if cell.strip() else {}
+    except json.JSONDecodeError:
+        raise FieldError(column, f"expected a JSON object, got {cell[:60]!r}") from None
+    return value if isinstance(value, dict) else {}
+
+
+def _csv_percentiles(cell: str, column: str) -> dict[str, float | None]:
+    text = cell.strip()
+    parts = text[1:-1].split(",") if text.startswith("[") and text.endswith("]") else []
+    if len(parts) != _CSV_PCT_LEN:
+        raise FieldError(
+            column, f"expected GuideLLM's list of {_CSV_PCT_LEN} values [min, p001, ..., p99, max], got {text[:60]!r}"
+        )
+    return {name: number(parts[i]) for name, i in _CSV_PCT_AT.items()}
+
+
+def _csv_record(row: list[str], at: dict[tuple[str, str, str], int]) -> dict[str, Any]:
+    """One CSV row as the benchmark object of the JSON (the parts ``normalize`` reads)."""
+
+    def cell(group: str, name: str, stat: str = "") -> str | None:
+        i = at.get((group, name, stat))
+        return row[i] if i is not None else None
+
+    metrics: dict[str, Any] = {}
+    for key, group, field in _CSV_DISTS:
+        name = f"Successful {field}"
+        mean = cell(group, name, "Mean")
+        if mean is None:
+            continue
+        pct = cell(group, name, "Percentiles")
+        metrics[key] = {
+            "successful": {
+                "mean": mean,
+                "median": cell(group, name, "Median"),
+                "percentiles": _csv_percentiles(pct, f"{group} / {name} / Percentiles") if pct is not None else {},
+            }
+        }
+    counts = {
+        status: number(cell("Request Counts", status)) for status in ("Successful", "Incomplete", "Errored", "Total")
+    }
+    metrics["request_totals"] = {k.lower(): int(v) for k, v in counts.items() if v is not None and v.is_integer()}
+    backend = _csv_json(cell("Run Info", "Backend") or "", "Run Info / Backend")
+    meta = _csv_json(cell("Runtime Info", "Metadata") or "", "Runtime Info / Metadata")
+    return {
+        "type_": cell("Benchmark", "Type"),
+        "config": {"strategy": {"type_": cell("Benchmark", "Strategy") or ""}, "backend": backend},
+        "metrics": metrics,
+        "start_time": cell("Timings", "Start Time"),
+        "_run": {
+            "model": backend.get("model"),
+            "target": backend.get("target"),
+            "guidellm_version": meta.get("guidellm_version", ""),
+        },
+        "_csv": True,
+    }
+
+
+def parse_csv(text: str) -> ParsedFile:
+    """Each benchmark row is one record (row = its line); a misaligned row or a strategy the CSV cannot describe
+    is refused with the reason (see the module doc)."""
+    check_text(text, what="the GuideLLM CSV")
+    out = ParsedFile("guidellm_csv")
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header_rows = [next(reader) for _ in range(3)]
+    except (StopIteration, csv.Error) as exc:
+        raise UnreadableFile("a GuideLLM benchmarks.csv needs its three header rows (group, field, statistic)") from exc
+    width = len(header_rows[0])
+    if any(len(r) != width for r in header_rows):
+        raise UnreadableFile("the GuideLLM CSV header rows differ in length: the file was cut or edited")
+    at: dict[tuple[str, str, str], int] = {}
+    for i, names in enumerate(zip(*header_rows, strict=True)):
+        at.setdefault(tuple(n.strip() for n in names), i)  # type: ignore[arg-type]
+    if ("Benchmark", "Strategy", "") not in at:
+        raise UnreadableFile("the GuideLLM CSV has no Benchmark / Strategy column")
+    out.columns = [" / ".join(n for n in names if n) for names in zip(*header_rows, strict=True)]
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in row):
+                continue
+            if len(row) != width:
+                out.rejections.append(
+                    Rejection(
+                        line,
+                        "",
+                        f"{len(row)} values for {width} columns: GuideLLM writes the first benchmark's header only, "
+                        "so this benchmark's columns do not line up with it; import the benchmarks.json of the run",
+                    )
+                )
+                continue
+            kind = row[at["Benchmark", "Strategy", ""]].strip()
+            if kind not in _CSV_READ_STRATEGIES:
+                out.rejections.append(
+                    Rejection(
+                        line,
+                        "Benchmark / Strategy",
+                        f"strategy {kind!r}: the CSV holds no stream count or rate for it; import the "
+                        "benchmarks.json of the run",
+                    )
+                )
+                continue
+            try:
+                fields = _csv_record(row, at)
+            except FieldError as exc:
+                out.rejections.append(Rejection(line, exc.column, exc.reason))
+                continue
+            out.records.append(RawRecord(line, fields))
+    except csv.Error as exc:
+        raise UnreadableFile(f"the GuideLLM CSV does not parse after line {reader.line_num}: {exc}") from exc
+    if not out.records and not out.rejections:
+        raise UnreadableFile("the GuideLLM CSV has its header but no benchmark rows")
+    return out
 
 
 def sniff_text(text: str) -> str | None:
@@ -114,6 +261,8 @@ def _load_yaml(text: str) -> Any:
 
 
 def parse(text: str, source_format: str) -> ParsedFile:
+    if source_format == "guidellm_csv":
+        return parse_csv(text)
     data = _load_yaml(text) if source_format == "guidellm_yaml" else load_json(text)
     if sniff_json(data) is None:
         raise UnreadableFile(
@@ -169,9 +318,13 @@ def normalize(record: RawRecord, ctx: ImportContext) -> list[Measurement]:
     config = rec.get("config") if isinstance(rec.get("config"), dict) else {}
     strategy = config.get("strategy") or (rec.get("args") or {}).get("strategy") or {}
     worker = rec.get("worker") if isinstance(rec.get("worker"), dict) else {}
-    model = str(run.get("model") or worker.get("backend_model") or "")
+    backend = config.get("backend") if isinstance(config.get("backend"), dict) else {}
+    # guidellm 0.6 leaves args.model null when the server picks the model; the benchmark's backend names it
+    model = str(run.get("model") or backend.get("model") or worker.get("backend_model") or "")
     fields, flags = identity(rec, ctx, engine="", engine_version="", models=(model,))
     flags.append("engine not recorded: GuideLLM is a client and does not name the server's engine")
+    if rec.get("_csv"):
+        flags.append("GuideLLM CSV times are the local time of the machine that ran it, zone not recorded: read as UTC")
     kind = str(strategy.get("type_") or strategy.get("type") or "")
     if kind == "synchronous":
         load, batch, rate = Load.CONCURRENT, 1, None

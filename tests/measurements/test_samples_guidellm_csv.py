@@ -1,12 +1,11 @@
-"""GuideLLM ``benchmarks.csv``: no public sample was found (searched 2026-12-07: the vllm-project/guidellm history
-holds no .csv file, its PR #378 attaches its example only as a GitHub user-attachment, and no repository in the
-index holds one), so the CSV is recognised and refused with a message, not read. The header rows below are the
+"""GuideLLM ``benchmarks.csv``: the v0.4+ layout is read (real GuideLLM 0.6.0 samples in
+tests/measurements/test_samples_hunt_r5.py); the v0.2-v0.3 layout is refused with a message (no public sample of it
+was found: searched 2026-12-07, the vllm-project/guidellm history holds no .csv file, its PR #378 attaches its
+example only as a GitHub user-attachment, and no repository in the index holds one). The header rows below are the
 column names GuideLLM's source writes (v0.3.0 ``benchmark/output.py`` ``save_csv``; v0.7.3
-``benchmark/outputs/csv.py``), not a recorded tool output: they test the refusal only."""
+``benchmark/outputs/csv.py``), not a recorded tool output: they test the refusals only."""
 
 from __future__ import annotations
-
-import pytest
 
 from measurements.service import import_file
 from tests.measurements.conftest import counts
@@ -19,10 +18,16 @@ V04_HEADER = (
 )
 
 
-@pytest.mark.parametrize(("header", "layout"), [(V02_HEADER, "v0.2-v0.3 layout"), (V04_HEADER, "v0.4+ layout")])
-def test_guidellm_csv_is_refused_with_the_way_to_import_the_run(db_engine, header, layout):
-    result = import_file(header.encode(), "benchmarks.csv", engine=db_engine)
+def test_guidellm_v02_csv_is_refused_with_the_way_to_import_the_run(db_engine):
+    result = import_file(V02_HEADER.encode(), "benchmarks.csv", engine=db_engine)
     assert result.imported == 0
-    assert f"a GuideLLM benchmarks.csv (the {layout}" in result.message
+    assert "a GuideLLM benchmarks.csv of the v0.2-v0.3 layout" in result.message
     assert "upload the benchmarks.json or benchmarks.yaml of the same run" in result.message
+    assert counts(db_engine) == (0, 0)
+
+
+def test_guidellm_v04_csv_without_its_three_header_rows_is_refused(db_engine):
+    result = import_file(V04_HEADER.encode(), "benchmarks.csv", engine=db_engine)
+    assert result.imported == 0
+    assert "needs its three header rows" in result.message
     assert counts(db_engine) == (0, 0)
