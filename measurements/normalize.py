@@ -131,9 +131,10 @@ _SUFFIX_TOKENS = re.compile(r"(?:[-_.](?:instruct|chat|it|hf|base|v\d+(?:\.\d+)*
 
 
 def model_key(text: str) -> str:
-    """A comparable key for a model name: ``Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf`` and
-    ``meta-llama/Llama-3.1-8B-Instruct`` both give ``llama-3.1-8b``."""
+    """A comparable key for a model name: ``Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf``,
+    ``meta-llama/Llama-3.1-8B-Instruct`` and ``Llama 3.1 8B FP8`` all give ``llama-3.1-8b``."""
     name = text.strip().replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    name = re.sub(r"\s+", "-", name)  # "Llama 3.3 70B FP8": format words after a space are decorations too
     name = re.sub(r"\.(gguf|bin|safetensors|ggml)$", "", name, flags=re.I)
     name = re.sub(r"-\d{5}-of-\d{5}$", "", name)  # split GGUF shards
     for _ in range(3):
@@ -172,6 +173,7 @@ class Resolver:
         self._model_keys: dict[str, tuple[str, float]] = {}
         self._families: list[tuple[str, str, float]] = []
         self._shapes: dict[str, tuple] = {}
+        self._model_words: dict[str, frozenset[str]] = {}
         for spec in ctx.models.values():
             self._shapes[spec.id] = _shape(spec)
             value = (spec.id, float(spec.params_b))
@@ -183,6 +185,7 @@ class Resolver:
                 if n:
                     self._model_keys.setdefault(model_key(n), value)
                     self._model_keys.setdefault(n.strip().lower(), value)
+            self._model_words[spec.id] = frozenset(w for n in names if n for w in _words(model_key(n)))
             self._families.append((_family_key(spec.family or spec.id), spec.id, float(spec.params_b)))
         self._memo: dict[tuple, object] = {}
 
@@ -248,10 +251,37 @@ class Resolver:
         return value if value in self.ctx.formats else None
 
     def model(self, names: tuple[str, ...], n_params: float | None = None, arch: str = "") -> ModelMatch:
-        """Model id for the first of ``names`` that maps (file name, repo id, display name); failing that, a unique
-        catalog model of the same family (``arch``, e.g. llama-bench's ``qwen2``) whose size is within PARAMS_MATCH_TOLERANCE (1.5 %) of
-        ``n_params`` (a parameter count, not billions)."""
+        """Model id for the first of ``names`` that maps (file name, repo id, display name, or a model name inside
+        one of them); failing that, a unique catalog model of the same family (``arch``, e.g. llama-bench's
+        ``qwen2``) whose size is within PARAMS_MATCH_TOLERANCE (1.5 %) of ``n_params`` (a parameter count, not
+        billions), unless a file or repo name among ``names`` names another model (``_names_another_model``)."""
         return self._cached(("model", names, n_params, arch), lambda: self._model(names, n_params, arch))
+
+    def _name_variants(self, name: str) -> list[str]:
+        """Other spellings of one name to look up: a device name after `` - `` dropped ("LLaMA v3.3 70B - RTX 6000
+        Pro Blackwell Server Edition", only when the tail is a catalog device), an ollama tag without the word
+        ``ollama`` and without its variant ("ollama llama2:13b-chat-q4_0" -> "llama2:13b"); the tags themselves are
+        model ``aliases`` (``deepseek-r1:14b`` is a Qwen distill, not DeepSeek-R1)."""
+        out = []
+        head, sep, tail = name.rpartition(" - ")
+        if sep and head.strip() and self.hardware(tail):
+            out.append(head.strip())
+        m = _OLLAMA_TAG.match(name)
+        if m:
+            out += [f"{m.group('name')}:{m.group('tag')}", f"{m.group('name')}:{m.group('size')}"]
+        return out
+
+    def _names_another_model(self, names: tuple[str, ...], model_id: str, arch: str) -> bool:
+        """True when a name carries a word that none of ``model_id``'s names has ("shisa-v2-llama3.3-70b",
+        "Qwen2.5-Coder-7B" next to qwen2.5-7b): the file names a model the catalog lacks, and a size alone must
+        not map it to a sibling of the same size."""
+        allowed = self._model_words.get(model_id, frozenset()) | _GENERIC_WORDS | set(_words(arch.lower()))
+        for name in names:
+            for word in re.split(r"[\s()\[\],]+", name or ""):
+                # only names spelled as file or repo names: llama-bench's "MXFP4 MoE" or "Q4_K - Medium" is a type
+                if re.search(r"[-_./]", word) and not set(_words(model_key(word))) <= allowed:
+                    return True
+        return False
 
     def _family_hits(self, arch: str, params_b: float) -> list[str]:
         """Catalog models of ``arch``'s family near ``params_b``: compared with the version digits first ("qwen2"
@@ -279,12 +309,18 @@ class Resolver:
         for name in names:
             if not name:
                 continue
-            for key in (name.strip().lower(), model_key(name)):
-                if key in keys:
-                    model_id, catalog_params = keys[key]
+            for candidate in (name, *self._name_variants(name)):
+                for key in (candidate.strip().lower(), model_key(candidate)):
+                    if key in keys:
+                        model_id, catalog_params = keys[key]
+                        return ModelMatch(model_id, params_b or catalog_params)
+        for name in names:  # a model name inside a longer text: "Meta-Llama-3-70B ggml-model-Q4_K_M.gguf"
+            for word in _model_like_words(name or ""):
+                if model_key(word) in keys:
+                    model_id, catalog_params = keys[model_key(word)]
                     return ModelMatch(model_id, params_b or catalog_params)
         if params_b and arch:
-            hits = self._family_hits(arch, params_b)
+            hits = [h for h in self._family_hits(arch, params_b) if not self._names_another_model(names, h, arch)]
             if len(hits) == 1:
                 return ModelMatch(hits[0], params_b)
             if len({self._shapes[h][:-1] for h in hits}) == 1:
@@ -296,6 +332,31 @@ class Resolver:
                 return ModelMatch(None, params_b, f"model ambiguous: {', '.join(hits)}")
         shown = next((n for n in names if n), "")
         return ModelMatch(None, params_b, f"model not in catalog: {shown!r}" if shown else "model not given")
+
+
+#: ``ollama <name>:<size>[-variant]`` as ollama's own tags are written (``deepseek-r1:14b``, ``llama2:13b-chat-q4_0``)
+_OLLAMA_TAG = re.compile(r"^\s*(?:ollama\s+)?(?P<name>[a-z][\w.-]*):(?P<tag>(?P<size>[\d.]+[bm])[\w.-]*)\s*$", re.I)
+
+#: words in file names that name no model (llama.cpp's "ggml-model-Q4_K_M.gguf", ftype names such as "Q4_K - Medium")
+_GENERIC_WORDS = frozenset({"ggml", "gguf", "model", "models", "mostly", "guessed", "medium", "small", "large"})
+
+
+def _words(key: str) -> list[str]:
+    """The words of three letters or more in a model key (``shisa-v2-llama3.3-70b`` -> shisa, llama)."""
+    return re.findall(r"[a-z]{3,}", key)
+
+
+def _model_like_words(text: str) -> list[str]:
+    """Whitespace-separated parts of a longer text that look like a model name with a size in it
+    (``Meta-Llama-3-70B`` in ``"Meta-Llama-3-70B ggml-model-Q4_K_M.gguf"``); a text of one word gives none."""
+    parts = [p for p in re.split(r"[\s()\[\],]+", text) if p]
+    if len(parts) < 2:
+        return []
+    return [
+        p
+        for p in parts
+        if re.search(r"[a-z]{3,}", p, re.I) and re.search(r"[-_.]\d+(?:\.\d+)?[bm](?:$|[-_.])", p, re.I)
+    ]
 
 
 def _family_key(name: str, keep_digits: bool = True) -> str:
