@@ -5,9 +5,10 @@ gpt-oss, Llama 4 interleaved, Gemma 4 with its dense MLP beside the experts), ML
 ``kv_lora_rank`` / ``qk_rope_head_dim``, the V3.2 indexer), sliding-window and hybrid attention (Gemma
 2/3/4 layer patterns and Gemma 4's wider global layers, gpt-oss ``layer_types``, Llama 4 chunked
 attention), linear-attention layers (Qwen3-Next / Qwen3.5 Gated DeltaNet), Mamba-2 hybrids
-(Nemotron-H ``hybrid_override_pattern``), multi-token-prediction modules and multimodal configs (the
-language model under ``text_config``). ``detect_quantization`` maps a ``quantization_config`` (or a
-ModelOpt ``hf_quant_config.json``) to a format id of ``advisor/data/formats.toml``;
+(Nemotron-H ``hybrid_override_pattern``, with Nemotron 3's MoE 'E' blocks and LatentMoE),
+multi-token-prediction modules and multimodal configs (the language model under ``text_config``).
+``detect_quantization`` maps a ``quantization_config`` (or a ModelOpt ``hf_quant_config.json``) to a
+format id of ``advisor/data/formats.toml``;
 ``gguf_format_from_name`` does the same for a GGUF file name (``...Q4_K_M.gguf``).
 
 No network, no files: the fetch lives in ``modelhub/``.
@@ -144,17 +145,23 @@ def _attention_layout(cfg: Mapping, n_layers: int) -> _AttentionLayout:
     return _AttentionLayout(window if sliding else None, sliding, linear)
 
 
-#: Nemotron-H ``hybrid_override_pattern``: one character per block, each block one mixer.
-_NEMOTRON_BLOCKS = {"M": "mamba", "*": "attention", "-": "mlp"}
+#: Nemotron-H ``hybrid_override_pattern``: one character per block, each block one mixer; 'E' is a MoE block
+#: (Nemotron 3 Nano / Super: transformers ``NemotronHConfig`` maps it to "moe").
+_NEMOTRON_BLOCKS = {"M": "mamba", "*": "attention", "-": "mlp", "E": "moe"}
 
 
 @dataclass(frozen=True)
 class _BlockLayout:
-    """Hybrid block stacks where each block is a single mixer (Nemotron-H)."""
+    """Hybrid block stacks where each block is a single mixer (Nemotron-H, Nemotron 3)."""
 
     attention: int
     mamba: int
     mlp: int
+    moe: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.attention + self.mamba + self.mlp + self.moe
 
 
 def _block_layout(cfg: Mapping, arch: str) -> _BlockLayout | None:
@@ -178,7 +185,7 @@ def _block_layout(cfg: Mapping, arch: str) -> _BlockLayout | None:
             )
     if kinds is None:
         return None
-    return _BlockLayout(kinds.count("attention"), kinds.count("mamba"), kinds.count("mlp"))
+    return _BlockLayout(kinds.count("attention"), kinds.count("mamba"), kinds.count("mlp"), kinds.count("moe"))
 
 
 # --------------------------------------------------------------------------------------------- parse
@@ -274,8 +281,13 @@ def spec_from_hf_config(
     per_tok = _int(_first(tc, _EXPERTS_PER_TOK)) if n_experts else None
     moe_inter = _int(tc.get("moe_intermediate_size")) if n_experts else None
     shared = _int(tc.get("n_shared_experts")) if n_experts else None
-    # Qwen3-MoE writes shared_expert_intermediate_size: 0 for "no shared expert"
-    shared_width = (_int(tc.get("shared_expert_intermediate_size")) or None) if n_experts else None
+    # Qwen3-MoE writes shared_expert_intermediate_size: 0 for "no shared expert"; Nemotron 3 writes
+    # moe_shared_expert_intermediate_size beside n_shared_experts: 1.
+    shared_width = (
+        (_int(tc.get("shared_expert_intermediate_size")) or _int(tc.get("moe_shared_expert_intermediate_size")) or None)
+        if n_experts
+        else None
+    )
     dense_first = _int(tc.get("first_k_dense_replace")) if n_experts else None
     if n_experts and shared is None:
         if shared_width:
@@ -308,11 +320,20 @@ def spec_from_hf_config(
 
     layout = _attention_layout(tc, n_layers)  # type: ignore[arg-type]
     blocks = _block_layout(tc, arch)
-    if blocks and blocks.attention + blocks.mamba + blocks.mlp != n_layers:
+    if blocks and blocks.total != n_layers:
         raise ModelConfigError(
-            f"config.json ({arch}): the block pattern has {blocks.attention + blocks.mamba + blocks.mlp} blocks "
+            f"config.json ({arch}): the block pattern has {blocks.total} blocks "
             f"but num_hidden_layers is {n_layers}; they must agree"
         )
+    if blocks and blocks.moe and not n_experts:
+        raise ModelConfigError(
+            f"config.json ({arch}): the block pattern has {blocks.moe} block(s) of type ['E'] (MoE) but no "
+            f"expert count to cost them (reads {', '.join(_EXPERTS)}, with {', '.join(_EXPERTS_PER_TOK[:2])})"
+        )
+    if blocks and blocks.moe:
+        # Nemotron 3: MoE only on the 'E' blocks, a plain MLP on the '-' blocks, none on the others. The '-'
+        # blocks are counted as n_dense_layers (a count: where they sit does not change a parameter count).
+        dense_first = blocks.mlp or None
 
     # Gated DeltaNet (Qwen3-Next, Qwen3.5): linear-attention layers with their own projection shapes.
     linear_k_heads = _int(tc.get("linear_num_key_heads")) if layout.linear_attention_layers else None
@@ -336,6 +357,16 @@ def spec_from_hf_config(
     # embedding and head copies; Qwen3.5's mtp_num_hidden_layers share them unless told otherwise.
     mtp = _int(tc.get("num_nextn_predict_layers"))
     mtp_dedicated = bool(mtp)
+    mtp_pattern = tc.get("mtp_hybrid_override_pattern")
+    mtp_note = ""
+    if mtp and isinstance(mtp_pattern, str):
+        # Nemotron 3 Super: each MTP module is the blocks of mtp_hybrid_override_pattern ("*E": one attention and
+        # one MoE block, what mtp_param_count counts) and reuses the main embedding and output head (vLLM
+        # nemotron_h_mtp loads them from backbone.embeddings / lm_head).
+        mtp_dedicated = False
+        if sorted(mtp_pattern) != ["*", "E"]:
+            mtp_note = f"{mtp} MTP module(s) of pattern {mtp_pattern[:20]!r} not counted"
+            mtp = None
     if not mtp and _int(tc.get("mtp_num_hidden_layers")):
         mtp = _int(tc.get("mtp_num_hidden_layers"))
         mtp_dedicated = bool(tc.get("mtp_use_dedicated_embeddings"))
@@ -356,10 +387,15 @@ def spec_from_hf_config(
     if layout.linear_attention_layers:
         notes.append(f"{layout.linear_attention_layers} linear-attention layers keep no KV cache")
     if blocks:
+        kinds = [(blocks.mamba, "Mamba-2"), (blocks.attention, "attention"), (blocks.moe, "MoE"), (blocks.mlp, "MLP")]
+        named = [f"{count} {kind}" for count, kind in kinds if count]
         notes.append(
-            f"{blocks.mamba} Mamba-2, {blocks.attention} attention and {blocks.mlp} MLP blocks; "
-            "only the attention blocks keep a KV cache"
+            f"{', '.join(named[:-1])} and {named[-1]} blocks; only the attention blocks keep a KV cache"
+            if len(named) > 1
+            else f"{named[0]} blocks; only the attention blocks keep a KV cache"
         )
+    if mtp_note:
+        notes.append(mtp_note)
     if quant.description:
         notes.append(quant.description)
     spec = ModelSpec(
@@ -398,7 +434,7 @@ def spec_from_hf_config(
         notes="; ".join(notes),
         attention_layers=blocks.attention if blocks else None,
         mamba_layers=(blocks.mamba or None) if blocks else None,
-        mlp_layers=blocks.mlp if blocks else None,
+        mlp_layers=(blocks.mlp + blocks.moe) if blocks else None,
         # Nemotron-H's MLP is up + down with squared ReLU; every other family here is gated.
         gated_mlp=str(tc.get("mlp_hidden_act") or tc.get("hidden_act") or "") != "relu2",
         attention_output_gate=output_gate,
@@ -420,6 +456,7 @@ def spec_from_hf_config(
         index_head_dim=index_dim,
         mtp_layers=mtp or None,
         mtp_dedicated_embeddings=mtp_dedicated,
+        moe_latent_size=_int(tc.get("moe_latent_size")) if n_experts else None,
     )
     if blocks and blocks.mamba and not spec.ssm_heads:
         raise ModelConfigError(

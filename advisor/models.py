@@ -105,6 +105,9 @@ class ModelSpec:
     index_head_dim: int | None = None  # indexer key width, cached per token per layer next to the MLA latent
     mtp_layers: int | None = None  # multi-token-prediction modules shipped beside the main model
     mtp_dedicated_embeddings: bool = False  # each MTP module stores its own embedding and output head (DeepSeek)
+    #: LatentMoE (Nemotron 3 Super): the routed experts read and write this width, between a hidden -> latent and a
+    #: latent -> hidden projection per MoE layer; the router and the shared expert stay at hidden_size
+    moe_latent_size: int | None = None
 
     @property
     def is_moe(self) -> bool:
@@ -158,6 +161,7 @@ _INT_FIELDS = (
     "index_n_heads",
     "index_head_dim",
     "mtp_layers",
+    "moe_latent_size",
 )
 _BOOL_FIELDS = ("tied_embeddings", "gated_mlp", "attention_output_gate", "global_k_eq_v", "mtp_dedicated_embeddings")
 _REQUIRED = ("id", "name", "family", "params_b", "n_layers", "hidden_size", "n_heads", "n_kv_heads", "head_dim")
@@ -228,6 +232,8 @@ def validate_spec(spec: ModelSpec) -> list[str]:
         and not all((spec.linear_value_heads, spec.linear_key_head_dim, spec.linear_value_head_dim))
     ):
         problems.append("a Gated DeltaNet shape needs linear_key/value_heads and linear_key/value_head_dim")
+    if spec.moe_latent_size is not None and not spec.n_experts:
+        problems.append("moe_latent_size (LatentMoE) needs n_experts")
     if spec.mamba_layers and not all((spec.ssm_heads, spec.ssm_head_dim, spec.ssm_state_size)):
         problems.append("mamba_layers needs ssm_heads, ssm_head_dim and ssm_state_size")
     if spec.index_n_heads is not None and not (spec.is_mla and spec.index_head_dim and spec.q_lora_rank):
@@ -434,6 +440,19 @@ def _shared_mlp_params(spec: ModelSpec) -> int:
     return n_shared * _mlp_params(spec, width)
 
 
+def _moe_block_params(spec: ModelSpec, experts: int) -> int:
+    """One MoE block counting ``experts`` routed experts, plus the shared MLP and the router over all of them.
+
+    Under LatentMoE (``moe_latent_size``) the experts work at the latent width and the block adds its two
+    latent projections (transformers ``NemotronHMoE``: fc1_latent_proj hidden -> latent, fc2 back).
+    """
+    h = spec.hidden_size
+    latent = spec.moe_latent_size
+    expert = (3 if spec.gated_mlp else 2) * (latent or h) * _expert_width(spec)
+    projections = 2 * h * latent if latent else 0
+    return experts * expert + projections + _shared_mlp_params(spec) + h * (spec.n_experts or 0)
+
+
 def _mixer_params(spec: ModelSpec) -> int:
     """Every token mixer: softmax attention, linear attention and Mamba layers."""
     total = _softmax_attention_params(spec)
@@ -464,8 +483,7 @@ def param_count(spec: ModelSpec) -> float:
     dense, moe = _mlp_layer_split(spec)
     mlp = dense * _mlp_params(spec, _dense_width(spec))
     if moe:
-        experts = (spec.n_experts or 0) * _mlp_params(spec, _expert_width(spec))
-        mlp += moe * (experts + _shared_mlp_params(spec) + spec.hidden_size * (spec.n_experts or 0))
+        mlp += moe * _moe_block_params(spec, spec.n_experts or 0)
     return (embed + _mixer_params(spec) + mlp) / 1e9
 
 
@@ -489,11 +507,7 @@ def mtp_param_count(spec: ModelSpec) -> float:
             spec.global_kv_heads or spec.n_kv_heads,
             k_eq_v=spec.global_k_eq_v,
         )
-    if spec.is_moe:
-        experts = (spec.n_experts or 0) * _mlp_params(spec, _expert_width(spec))
-        mlp = experts + _shared_mlp_params(spec) + h * (spec.n_experts or 0)
-    else:
-        mlp = _mlp_params(spec, _dense_width(spec))
+    mlp = _moe_block_params(spec, spec.n_experts or 0) if spec.is_moe else _mlp_params(spec, _dense_width(spec))
     per_module = 2 * h * h + attn + mlp
     if spec.mtp_dedicated_embeddings:
         per_module += 2 * spec.vocab_size * h
@@ -519,8 +533,7 @@ def active_param_count(spec: ModelSpec, *, count_input_embedding: bool = False) 
     total += _mixer_params(spec)
     dense, moe = _mlp_layer_split(spec)
     total += dense * _mlp_params(spec, _dense_width(spec))
-    routed = (spec.n_active_experts or 0) * _mlp_params(spec, _expert_width(spec))
-    total += moe * (routed + _shared_mlp_params(spec) + spec.hidden_size * (spec.n_experts or 0))
+    total += moe * _moe_block_params(spec, spec.n_active_experts or 0)
     return total / 1e9
 
 

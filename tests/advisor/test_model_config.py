@@ -328,8 +328,15 @@ def test_partly_known_config_names_only_what_is_missing():
 
 def test_unknown_hybrid_block_type_is_named():
     cfg = _config("nemotron-h-56b")
+    cfg["hybrid_override_pattern"] = cfg["hybrid_override_pattern"][:-1] + "X"
+    with pytest.raises(ModelConfigError, match=r"\['X'\]"):
+        spec_from_hf_config(cfg)
+
+
+def test_moe_blocks_without_an_expert_count_are_named():
+    cfg = _config("nemotron-h-56b")  # a dense hybrid: no n_routed_experts in its config
     cfg["hybrid_override_pattern"] = cfg["hybrid_override_pattern"][:-1] + "E"
-    with pytest.raises(ModelConfigError, match=r"\['E'\]"):
+    with pytest.raises(ModelConfigError, match="'E'"):
         spec_from_hf_config(cfg)
 
 
