@@ -65,6 +65,7 @@ class HardwareTarget:
     source: str = ""
     unpublished: Mapping[str, str] = field(default_factory=dict)  # native format -> why no peak
     segment: str = ""  # hardware_db.schema.Segment value ("datacenter", "consumer", ...); "" when unknown
+    fp32_lanes_per_unit: int | None = None  # FP32 lanes per SM (architecture's compute_unit); None when unknown
 
     def __post_init__(self) -> None:
         bad = sorted(set(self.support) - set(SUPPORT_KEYS))
@@ -81,6 +82,15 @@ class HardwareTarget:
     def peak_tflops(self, math_format: str) -> float | None:
         """Measured throughput for the math format if probed, else the datasheet dense peak."""
         return self.measured_tflops.get(math_format) or self.dense_tflops.get(math_format)
+
+    @property
+    def unit_ghz(self) -> float | None:
+        """Compute units x clock (GHz) from the FP32 peak and the lanes per unit: the rate at which the device issues
+        work (an A100's 108 SMs at 1.41 GHz give 152); None when either is unknown."""
+        fp32 = self.peak_tflops("fp32")
+        if not fp32 or not self.fp32_lanes_per_unit:
+            return None
+        return fp32 * 1e3 / (2.0 * self.fp32_lanes_per_unit)
 
     @property
     def bandwidth_gbps(self) -> float | None:
@@ -128,6 +138,7 @@ class HardwareTarget:
             source=sku.source,
             unpublished=dict(sku.unpublished),
             segment=sku.segment.value,
+            fp32_lanes_per_unit=arch.compute_unit.fp32_lanes if arch.compute_unit else None,
         )
 
     @classmethod
@@ -168,4 +179,5 @@ class HardwareTarget:
             source=base.source if base else "probe",
             unpublished=dict(base.unpublished) if base else {},
             segment=base.segment if base else "",
+            fp32_lanes_per_unit=base.fp32_lanes_per_unit if base else None,
         )

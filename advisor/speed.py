@@ -15,7 +15,8 @@ The physics, each with its reason:
 
 * **weights touched per decode step**: every weight but the embedding lookup for a dense model; for MoE the
   shared/attention weights plus the experts the batch routes to, ``E x (1 - (1 - k/E)^B)`` of them, so batch-1
-  MoE decode is bound by the bytes of the *active* experts. Decode GEMMs are not charged a GEMM-fill penalty:
+  MoE decode is bound by the bytes of the *active* experts, streamed at ``moe_bw_rel`` of the dense efficiency
+  (gathering the routed experts' rows and many small expert matmuls per layer). Decode GEMMs are not charged a GEMM-fill penalty:
   with few rows they are bandwidth-bound, which the memory term already says.
 * **math dtype**: a native format's own (FP8, INT8, FP4); weight-only formats compute in 16-bit, except int8-dot
   kernels (llama.cpp MMQ dots quantized weights against Q8 activations on int8 units). Attention always runs in
@@ -26,6 +27,9 @@ The physics, each with its reason:
   and format group, so low-bit k-quants (whose dequantization costs more per byte), Apple chips, CPUs and each
   engine get the efficiency their measurements show. KV reads are charged the same way for every engine
   (``kv_bw_rel``): the estimate does not depend on which engines a format lists, or in what order.
+* **issue rate**: the weights a decode step streams also cost ``bytes / (SMs x clock x unit_bytes_per_clk)``
+  (SMs x clock from the FP32 peak and the architecture's FP32 lanes per SM), so the same kernel reaches a smaller
+  share of the bandwidth on a GPU with much bandwidth per SM (A100, H100) than on one with little (RTX 4090, L40S).
 * **MLA** (DeepSeek): decode attention runs on the compressed latent (each head reads ``kv_lora_rank +
   qk_rope_head_dim`` wide keys and ``kv_lora_rank`` wide values), so its FLOPs grow with the head count.
 * **hybrid and windowed attention**: attention FLOPs count only the softmax-attention layers, and a
@@ -313,7 +317,14 @@ def estimate_speed(
         dec_attn_flops = 2.0 * model.n_heads * per_head * attended_positions(model, ctx_len) * B
     else:
         dec_attn_flops = 4.0 * q_dim * attended_positions(model, ctx_len) * B
-    t_dec_mem = (dec_weight / bw_eff + dec_kv / kv_eff) / (n * bw * 1e9) if bw else None
+    w_eff = bw_eff * p("moe_bw_rel") if (model.n_experts or counts_only_moe) else bw_eff
+    t_dec_mem = (dec_weight / w_eff + dec_kv / kv_eff) / (n * bw * 1e9) if bw else None
+    units = hardware.unit_ghz
+    if t_dec_mem is not None and units:
+        # a decode step's weight stream also passes through the SMs at a bounded rate per SM per clock: on a GPU
+        # with much bandwidth per SM (A100: 13 GB/s per SM-GHz, RTX 4090: 3) one matrix-vector kernel cannot keep
+        # enough loads in flight to reach the memory's rate
+        t_dec_mem += dec_weight / (n * units * 1e9 * p("unit_bytes_per_clk"))
     t_dec_cmp = None
     if peak_lin:
         t_dec_cmp = dec_lin_flops / (n * peak_lin * 1e12 * dec_c_eff)
@@ -371,6 +382,8 @@ def estimate_speed(
         efficiency={
             "decode_bw_eff": bw_eff,
             "kv_bw_rel": kv_eff / bw_eff if bw_eff else 0.0,
+            "moe_bw_rel": w_eff / bw_eff if bw_eff else 0.0,
+            "unit_bytes_per_clk": p("unit_bytes_per_clk") if units else 0.0,
             "prefill_eff": pre_eff,
             "attn_eff": attn_eff,
             "decode_compute_eff": dec_c_eff,

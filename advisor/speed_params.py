@@ -39,6 +39,9 @@ WEIGHTS = {"engine": 1.0, "backend": 1.0, "hw": 1.0, "arch": 1.5, "fgroup": 1.0,
 PARAMETERS: dict[str, str] = {
     "decode_bw_eff": "fraction of the datasheet memory bandwidth reached streaming weights in a decode step",
     "kv_bw_rel": "KV-cache read efficiency relative to weight streaming (paged attention, GQA kernels)",
+    "moe_bw_rel": "weight-streaming efficiency of a mixture of experts' decode step relative to a dense model's "
+    "(expert gather, many small expert matmuls)",
+    "unit_bytes_per_clk": "weight bytes a decode step's kernels stream per compute unit (SM) per clock",
     "layer_overhead_us": "fixed time per layer per forward pass, microseconds (launches, norms, sampling)",
     "step_overhead_us": "fixed time per forward pass, microseconds (scheduler, sampling, host work)",
     "prefill_eff": "fraction of the dense peak reached by large prompt GEMMs",

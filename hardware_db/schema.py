@@ -123,6 +123,16 @@ def _known_support_keys(v: dict[str, SupportClaim]) -> dict[str, SupportClaim]:
 SupportTable = Annotated[dict[str, SupportClaim], AfterValidator(_known_support_keys)]
 
 
+class ComputeUnit(Sourced):
+    """The unit a GPU is built of (NVIDIA: the streaming multiprocessor) and its FP32 lanes: FP32 results per clock
+    per unit, as the vendor's programming guide prints them. With the SKU's FP32 peak it gives units x clock, the
+    rate at which a GPU issues work, which bounds how fast one matrix-vector kernel can stream weights."""
+
+    name: str
+    fp32_lanes: int = Field(gt=0)
+    notes: str = ""
+
+
 class Architecture(_Strict):
     schema_version: int
     id: str
@@ -134,6 +144,7 @@ class Architecture(_Strict):
     release_year: int
     notes: str = ""
     support: SupportTable = Field(default_factory=dict)
+    compute_unit: ComputeUnit | None = None
 
     @field_validator("compute_capability")
     @classmethod

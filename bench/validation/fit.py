@@ -73,6 +73,7 @@ class Knob:
     levels: tuple[tuple[str, ...], ...]
     log_scale: bool = True
     extra: tuple[str, ...] = ()  # per-lookup keys besides the estimate's (prefill_eff looks up by ``math``)
+    mtype: str | None = None  # fit on rows of this model type only (``moe``: a parameter only MoE estimates read)
 
 
 PLAN: tuple[Knob, ...] = (
@@ -93,6 +94,8 @@ PLAN: tuple[Knob, ...] = (
     ),
     Knob("layer_overhead_us", DECODE, 0.5, 600.0, ((), ("hw",), ("engine", "hw"), ("engine", "backend", "hw"))),
     Knob("kv_bw_rel", DECODE, 0.2, 2.0, ((),)),
+    Knob("moe_bw_rel", DECODE, 0.3, 2.0, ((), ("engine", "backend")), mtype="moe"),
+    Knob("unit_bytes_per_clk", DECODE, 2.0, 2000.0, ((), ("engine",), ("engine", "backend"))),
     Knob(
         "prefill_eff",
         PREFILL,
@@ -252,7 +255,9 @@ def fit(rows: list[Row], base: Context, *, verbose: bool = False) -> Fit:
     result = Fit(params)
     for _ in range(PASSES):
         for knob in PLAN:
-            relevant = [r for r in rows if r.category in knob.categories]
+            relevant = [
+                r for r in rows if r.category in knob.categories and knob.mtype in (None, r.keys.get("mtype"))
+            ]
             for level in knob.levels:
                 groups: dict[tuple, list[Row]] = defaultdict(list)
                 for r in relevant:

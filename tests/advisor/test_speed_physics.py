@@ -189,3 +189,33 @@ def test_an_unknown_moe_is_costed_by_the_active_parameters_its_size_label_states
     dense = evaluate(prepare(row("deepseek2 30B Q8_0"), CTX)).predicted
     assert 48.68 / 1.5 < labelled < 48.68 * 1.5
     assert dense < labelled / 5  # without the label: a 30B dense guess (what the estimate did before)
+
+
+def test_a_gpu_with_much_bandwidth_per_sm_streams_decode_weights_at_a_smaller_share_of_it():
+    """Real rows (xiongjiedai/GPU-Benchmarks-on-LLM-Inference, llama.cpp build 2824, Llama-3-8B Q4_K_M, tg512 on one
+    GPU; bench/validation/corpus/xiongjiedai_gpu_benchmarks_llama3.csv): A100 SXM4 80GB 135.0 tok/s, RTX 4090 130.6
+    tok/s, although the A100 has 2.02x the bandwidth. Its 108 SMs at 1.41 GHz (152 SM-GHz: FP32 peak / 2 / 64 lanes)
+    issue a matrix-vector kernel's loads at half the 4090's rate (128 SMs at 2.52 GHz: 323), so with the same
+    efficiencies (the priors, no fitted entry) the estimate keeps the A100 well under 2x the 4090."""
+    from advisor.speed_params import SpeedParams
+
+    speed = CTX.speed
+    priors = SpeedParams(
+        {name: tuple(e for e in es if not e.when) for name, es in speed.entries.items()},
+        speed.hardware_groups,
+        speed.format_groups,
+        speed.fast_dequant_kernels,
+        speed.fitted,
+    )
+    ctx = CTX.replace(speed=priors)
+    w = Workload(batch=1, input_len=16, output_len=512)
+    model = ctx.models["llama-3-8b"]
+
+    def tok_s(sku: str) -> float:
+        return estimate(model, "gguf_q4_k_m", ctx.target(sku), w, engine="llama_cpp", ctx=ctx).speed.decode_tok_s
+
+    a100, rtx = ctx.target("a100_sxm4_80gb"), ctx.target("rtx_4090")
+    assert a100.unit_ghz == pytest.approx(152.3, abs=0.1) and rtx.unit_ghz == pytest.approx(322.7, abs=0.1)
+    bandwidth_ratio = a100.bandwidth_gbps / rtx.bandwidth_gbps  # 2.02
+    assert tok_s("a100_sxm4_80gb") / tok_s("rtx_4090") < 0.75 * bandwidth_ratio
+    assert ctx.target("m2_ultra").unit_ghz is None  # no lanes per unit in the catalog: no issue-rate term
