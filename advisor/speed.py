@@ -320,11 +320,12 @@ def estimate_speed(
     w_eff = bw_eff * p("moe_bw_rel") if (model.n_experts or counts_only_moe) else bw_eff
     t_dec_mem = (dec_weight / w_eff + dec_kv / kv_eff) / (n * bw * 1e9) if bw else None
     units = hardware.unit_ghz
+    unit_rate = p("unit_bytes_per_clk") if units else 0.0
     if t_dec_mem is not None and units:
         # a decode step's weight stream also passes through the SMs at a bounded rate per SM per clock: on a GPU
         # with much bandwidth per SM (A100: 13 GB/s per SM-GHz, RTX 4090: 3) one matrix-vector kernel cannot keep
         # enough loads in flight to reach the memory's rate
-        t_dec_mem += dec_weight / (n * units * 1e9 * p("unit_bytes_per_clk"))
+        t_dec_mem += dec_weight / (n * units * 1e9 * unit_rate)
     t_dec_cmp = None
     if peak_lin:
         t_dec_cmp = dec_lin_flops / (n * peak_lin * 1e12 * dec_c_eff)
@@ -383,7 +384,7 @@ def estimate_speed(
             "decode_bw_eff": bw_eff,
             "kv_bw_rel": kv_eff / bw_eff if bw_eff else 0.0,
             "moe_bw_rel": w_eff / bw_eff if bw_eff else 0.0,
-            "unit_bytes_per_clk": p("unit_bytes_per_clk") if units else 0.0,
+            "unit_bytes_per_clk": unit_rate,
             "prefill_eff": pre_eff,
             "attn_eff": attn_eff,
             "decode_compute_eff": dec_c_eff,
