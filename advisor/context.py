@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from advisor.formats import Format
     from advisor.hardware import HardwareTarget
@@ -34,6 +34,7 @@ class Context:
     catalog: Catalog | None = None  # SKUs and architectures; None in logic tests that build targets by hand
     speed: SpeedParams | None = None  # the speed model's fitted parameters (advisor/data/speed_params.toml)
     _targets: dict[str, HardwareTarget] = field(default_factory=dict, repr=False, compare=False)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)  # see ``derived``
 
     @classmethod
     def build(
@@ -58,7 +59,14 @@ class Context:
 
     def replace(self, **changes) -> Context:
         """A copy with some parts replaced (its target cache starts empty)."""
-        return replace(self, _targets={}, **changes)
+        return replace(self, _targets={}, _derived={}, **changes)
+
+    def derived(self, key: str, build: Callable[[], Any]) -> Any:
+        """What ``build()`` makes of this context's data (lookup tables), made once per context and shared: it
+        must not be changed by whoever uses it. ``key`` names the table ("module.purpose")."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     # -- lookups -------------------------------------------------------------------------------------
     def target(self, sku_id: str) -> HardwareTarget:

@@ -1164,7 +1164,7 @@ class Fuzzer:
         from sqlalchemy import func, select
 
         from measurements.service import delete_upload, import_file
-        from store.models import MeasurementRecord
+        from store.models import MeasurementSeries
 
         case = Case("upload", name)
         done: list[Any] = []
@@ -1183,8 +1183,8 @@ class Fuzzer:
             """An accepted upload: rows stored = rows reported, then deleted, and the store back to its baseline."""
             while done:
                 upload_id, imported = done.pop()
-                table = MeasurementRecord.__table__
-                query = select(func.count()).select_from(table).where(table.c.upload_id == upload_id)
+                table = MeasurementSeries.__table__
+                query = select(func.coalesce(func.sum(table.c.n_points), 0)).where(table.c.upload_id == upload_id)
                 with self.store.engine.connect() as conn:
                     stored = conn.execute(query).scalar_one()
                 if stored != imported:

@@ -154,39 +154,53 @@ class ModelMatch:
     reason: str = ""  # why unmapped or ambiguous
 
 
+def _name_tables(ctx: Context) -> tuple:
+    """The catalog's names as lookup tables (read only: ``Resolver`` shares them between uploads)."""
+    labels: dict[str, str] = {}
+    patterns: list[tuple[re.Pattern[str], str]] = []
+    for fid, f in ctx.formats.items():
+        labels[fid] = fid
+        for alias in f.aliases:
+            labels.setdefault(_label_key(alias), fid)
+        patterns += [(re.compile(p, re.I), fid) for p in f.name_patterns]
+    engines: dict[str, str] = {}
+    for eid, e in ctx.engines.items():
+        for name in (eid, e.name, *e.aliases):
+            engines.setdefault(_engine_key(name), eid)
+    model_keys: dict[str, tuple[str, float]] = {}
+    families: list[tuple[str, str, float]] = []
+    shapes: dict[str, tuple] = {}
+    model_words: dict[str, frozenset[str]] = {}
+    for spec in ctx.models.values():
+        shapes[spec.id] = _shape(spec)
+        value = (spec.id, float(spec.params_b))
+        names = [spec.id, spec.name, spec.hf_repo, *spec.aliases, *(r.repo for r in spec.releases)]
+        m = re.search(r"huggingface\.co/([^/\s]+/[^/\s#?]+)", spec.source)
+        if m:
+            names.append(m.group(1))
+        for n in names:
+            if n:
+                model_keys.setdefault(model_key(n), value)
+                model_keys.setdefault(n.strip().lower(), value)
+        model_words[spec.id] = frozenset(w for n in names if n for w in _words(model_key(n)))
+        families.append((_family_key(spec.family or spec.id), spec.id, float(spec.params_b)))
+    return labels, patterns, engines, model_keys, families, shapes, model_words
+
+
 class Resolver:
     """Names in benchmark files -> catalog ids, for one ``Context`` (see the module docstring)."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._labels: dict[str, str] = {}
-        self._patterns: list[tuple[re.Pattern[str], str]] = []
-        for fid, f in ctx.formats.items():
-            self._labels[fid] = fid
-            for alias in f.aliases:
-                self._labels.setdefault(_label_key(alias), fid)
-            self._patterns += [(re.compile(p, re.I), fid) for p in f.name_patterns]
-        self._engines: dict[str, str] = {}
-        for eid, e in ctx.engines.items():
-            for name in (eid, e.name, *e.aliases):
-                self._engines.setdefault(_engine_key(name), eid)
-        self._model_keys: dict[str, tuple[str, float]] = {}
-        self._families: list[tuple[str, str, float]] = []
-        self._shapes: dict[str, tuple] = {}
-        self._model_words: dict[str, frozenset[str]] = {}
-        for spec in ctx.models.values():
-            self._shapes[spec.id] = _shape(spec)
-            value = (spec.id, float(spec.params_b))
-            names = [spec.id, spec.name, spec.hf_repo, *spec.aliases, *(r.repo for r in spec.releases)]
-            m = re.search(r"huggingface\.co/([^/\s]+/[^/\s#?]+)", spec.source)
-            if m:
-                names.append(m.group(1))
-            for n in names:
-                if n:
-                    self._model_keys.setdefault(model_key(n), value)
-                    self._model_keys.setdefault(n.strip().lower(), value)
-            self._model_words[spec.id] = frozenset(w for n in names if n for w in _words(model_key(n)))
-            self._families.append((_family_key(spec.family or spec.id), spec.id, float(spec.params_b)))
+        (
+            self._labels,
+            self._patterns,
+            self._engines,
+            self._model_keys,
+            self._families,
+            self._shapes,
+            self._model_words,
+        ) = ctx.derived("measurements.normalize name tables", lambda: _name_tables(ctx))  # built once per context
         self._memo: dict[tuple, object] = {}
 
     def _cached(self, key: tuple, compute):

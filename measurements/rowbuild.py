@@ -7,12 +7,11 @@ per metric the record holds with ``measurements_from``.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.context import Context, default_context
-from advisor.measurement import MAX_COUNT, Measurement, ReadOnlyDict
+from advisor.measurement import LIKE_FIELDS, Measurement, measurement_like, measurement_values  # noqa: F401 (re-exported)
 from measurements.normalize import Resolver, bits_per_weight_mismatch, real_bits_per_weight
 
 Fields = dict[str, Any]
@@ -157,42 +156,3 @@ def measurements_from(
     return out
 
 
-_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Measurement))
-_FIELD_INDEX: dict[str, int] = {name: i for i, name in enumerate(_FIELD_NAMES)}
-_I_EXTRA, _I_ROW = _FIELD_INDEX["extra"], _FIELD_INDEX["row"]
-#: The slot setters of Measurement's fields, in declaration order (a frozen dataclass refuses ``setattr``).
-_SETTERS = tuple(Measurement.__dict__[name].__set__ for name in _FIELD_NAMES)
-#: Fields ``measurement_like`` may replace: ``value`` and ``row`` (checked there as the constructor checks them) and
-#: fields the constructor does not check.
-LIKE_FIELDS = frozenset({"value", "stddev", "row", "measured_at", "extra"})
-_INF = float("inf")
-
-
-def measurement_values(m: Measurement) -> list[Any]:
-    """A measurement's field values in declaration order: the template ``measurement_like`` copies."""
-    return [getattr(m, name) for name in _FIELD_NAMES]
-
-
-def measurement_like(values: list[Any], changes: dict[str, Any], extra: dict[str, Any]) -> Measurement:
-    """The measurement whose fields are ``values`` (``measurement_values`` of one built by the constructor, so
-    every field was checked) with ``changes`` (names in ``LIKE_FIELDS``: a row's figure, spread, row number and
-    time) and ``extra`` (the row's kept fields, made read-only as the constructor does). It is built without
-    running all of ``Measurement.__post_init__`` again: the fields that checks are the template's, already checked,
-    except ``value`` (a finite number, positive unless the metric is quality) and ``row`` (a count), checked here
-    with the constructor's messages. A 100,000-row sweep builds its rows this way (a third of the constructor's
-    time)."""
-    row = values.copy()
-    for name, value in changes.items():
-        if name not in LIKE_FIELDS:
-            raise ValueError(f"measurement_like can't replace {name!r} (Measurement.__post_init__ checks it)")
-        row[_FIELD_INDEX[name]] = value
-    value, number = row[1], row[_I_ROW]
-    if value.__class__ is not float or not (0 < value < _INF):  # NaN fails both comparisons
-        Measurement(**dict(zip(_FIELD_NAMES, row, strict=True)))  # the constructor's own check and message
-    if number.__class__ is not int or abs(number) > MAX_COUNT:
-        Measurement(**dict(zip(_FIELD_NAMES, row, strict=True)))
-    row[_I_EXTRA] = ReadOnlyDict(extra)
-    m = object.__new__(Measurement)
-    for set_field, value in zip(_SETTERS, row, strict=True):
-        set_field(m, value)
-    return m

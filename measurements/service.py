@@ -15,10 +15,9 @@ import gc
 import hashlib
 import itertools
 import json
-import json.encoder
 import operator
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from advisor.context import Context
 from advisor.measurement import Measurement
+from measurements.columnar import read_sweep
 from measurements.detect import detect_format, normalizer_for, parse_text
 from measurements.fields import FieldError
 from measurements.records import RawRecord, Rejection, UnreadableFile
@@ -36,11 +36,9 @@ from measurements.rowbuild import ImportContext
 from safeio.csvsafe import rows_to_csv
 from safeio.text import decode_text
 from store.db import get_engine, session_factory, transaction
-from store.measurement_rows import COLUMNS, FIELDS, WIDTHS, from_values, to_values
-from store.models import BenchmarkUpload, MeasurementRecord
-
-#: A str as JSON text exactly as ``json.dumps`` writes it (ASCII, escapes), in C; TypeError for any other type.
-_encode_text = json.encoder.encode_basestring_ascii
+from store.measurement_rows import COLUMNS, FIELDS, to_values
+from store.measurement_series import Series, SeriesMeasurements, expand, from_row, group, row_values
+from store.models import BenchmarkUpload, MeasurementSeries
 
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UPLOAD_ENV = "FORMAT_ADVISOR_MAX_UPLOAD_MB"
@@ -61,7 +59,7 @@ class ImportResult:
     imported: int
     duplicates: int  # rows not stored again because the same file was imported before
     rejected: list[Rejection]
-    measurements: list[Measurement]
+    measurements: Sequence[Measurement]  # a list, or the stored series' measurements built on first use
     upload_id: int | None
     message: str
     file_name: str = ""
@@ -79,7 +77,9 @@ class ImportResult:
         """False when nothing could be read (CLI exit status 1)."""
         return self.imported > 0 or self.duplicates > 0
 
-    def to_dict(self, *, with_rows: bool = True) -> dict[str, Any]:
+    def to_dict(self, *, with_rows: bool = True, max_rows: int | None = None) -> dict[str, Any]:
+        """JSON-ready; with ``max_rows``, ``measurements`` holds the first ``max_rows`` and the first of every
+        stored series after them (``measurements_total`` says how many were imported)."""
         out: dict[str, Any] = {
             "detected_format": self.detected_format,
             "imported": self.imported,
@@ -91,7 +91,11 @@ class ImportResult:
             "content_sha256": self.content_sha256,
         }
         if with_rows:
-            out["measurements"] = [measurement_dict(m) for m in self.measurements]
+            rows = self.measurements
+            if max_rows is not None and len(rows) > max_rows:
+                rows = rows.head(max_rows) if isinstance(rows, SeriesMeasurements) else list(rows[:max_rows])
+            out["measurements"] = [measurement_dict(m) for m in rows]
+            out["measurements_total"] = len(self.measurements)
         return out
 
 
@@ -102,8 +106,6 @@ def measurement_dict(m: Measurement) -> dict[str, Any]:
     return out
 
 
-#: Rows per executemany batch (and per progress report while storing).
-INSERT_CHUNK = 20_000
 #: Records normalized and stored at a time, inside the upload's one transaction: what an import holds besides
 #: the file, its records and the rows it returns is one batch's rows and their parameter tuples, and the parsed
 #: records are released batch by batch (bench/bench_import.py --near-limit measures it).
@@ -112,115 +114,13 @@ BATCH_RECORDS = 4_000
 Progress = Callable[[int, int], None]
 
 
-def _insert_rows(
-    session: Session, rows: list[Measurement], upload_id: int, progress: Progress | None = None, base: int = 0
-) -> None:
-    """Insert measurement rows in the session's transaction, in chunks of INSERT_CHUNK. On SQLite the rows go to
-    the driver's ``executemany`` directly, each value passed through the column type's own SQLite bind processor
-    (JSON serialization, datetime format), which is what SQLAlchemy would do, minus its per-row overhead
-    (bench/bench_import.py measures it); a row with text over a column width takes ``to_values`` (which cuts it and
-    flags the cut). Other databases take the Core insert of ``to_values``."""
-    table = MeasurementRecord.__table__
-    conn = session.connection()
-    dialect = conn.dialect
-    total = base + len(rows)
-    if dialect.name != "sqlite":
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start : start + INSERT_CHUNK]
-            session.execute(table.insert(), [to_values(m, upload_id) for m in chunk])
-            if progress:
-                progress(base + start + len(chunk), total)
-        return
-    by_name = {c.name: c for c in table.columns}
-    names = [*COLUMNS, "upload_id"]
-    procs = [by_name[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    build = _row_builder(names, procs, upload_id)
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        conn.exec_driver_sql(sql, [build(m) for m in chunk])
-        if progress:
-            progress(base + start + len(chunk), total)
+def _insert_series(session: Session, series: list[Series], upload_id: int) -> None:
+    """Insert series rows in the session's transaction (``store.measurement_series.row_values``)."""
+    if series:
+        session.execute(MeasurementSeries.__table__.insert(), [row_values(x, upload_id) for x in series])
 
 
-def _row_builder(names: list[str], procs: list, upload_id: int) -> Callable[[Measurement], tuple]:
-    """A function giving one measurement's parameter tuple in ``names`` order: the same values as
-    ``to_values`` + the bind processors (enums bind as their token text), read with one ``attrgetter`` call. What
-    rows share is worked out once per distinct value: the JSON of a flags tuple, the width check of the text
-    columns (identity fields), and the JSON template of ``extra`` for one set of field names (``_ExtraJson``)."""
-    get = operator.attrgetter(*FIELDS)
-    n_fields = len(FIELDS)
-    # metric/statistic/scope/load are StrEnums: str subclasses whose text is the token, which sqlite3 binds as text
-    widths = [(i, WIDTHS[c]) for i, c in enumerate(COLUMNS) if c in WIDTHS]
-    get_sized = operator.itemgetter(*(i for i, _w in widths))
-    fits: set[tuple] = set()  # the text-column values seen within their widths
-    i_flags, i_extra = FIELDS.index("flags"), FIELDS.index("extra")
-    flag_proc, extra_proc = procs[i_flags], procs[i_extra]
-    others = [(i, p) for i, p in enumerate(procs[:n_fields]) if p is not None and i not in (i_flags, i_extra)]
-    flags_json: dict[tuple[str, ...], Any] = {}
-    extra_json = _ExtraJson(extra_proc)
-    upload_proc = procs[n_fields]
-    upload_value = upload_proc(upload_id) if upload_proc else upload_id
-
-    def build(m: Measurement) -> tuple:
-        values = list(get(m))
-        sized = get_sized(values)
-        if sized not in fits:
-            for i, width in widths:
-                v = values[i]
-                if v.__class__ is str and len(v) > width:  # rare: the exact cut-and-flag of to_values
-                    d = to_values(m, upload_id)
-                    return tuple(p(d[n]) if p else d[n] for n, p in zip(names, procs, strict=True))
-            fits.add(sized)
-        flags = values[i_flags]
-        cached = flags_json.get(flags)
-        if cached is None:
-            cached = flags_json[flags] = flag_proc(list(flags)) if flag_proc else list(flags)
-        values[i_flags] = cached
-        values[i_extra] = extra_json(values[i_extra])
-        for i, proc in others:
-            values[i] = proc(values[i])
-        values.append(upload_value)
-        return tuple(values)
-
-    return build
-
-
-class _ExtraJson:
-    """``extra``'s bind value: the JSON column's own processor, or, for a dict of text values under field names
-    seen before, the same JSON text from a ``%`` template of the names (encoded once) filled with each value
-    encoded by the json module's C string encoder (what ``json.dumps`` does for text; twice as fast as it for a
-    llama-bench row's 20 fields). A template is used only after it gave exactly the processor's text for the
-    first dict with those names; a dict with a value that is not text takes the processor."""
-
-    def __init__(self, proc: Callable[[Any], Any] | None) -> None:
-        self.proc = proc
-        self.templates: dict[tuple, str | None] = {}  # field names -> template (None: not usable for them)
-
-    def __call__(self, extra: Any) -> Any:
-        proc = self.proc
-        if proc is None:
-            return dict(extra)
-        names = tuple(extra)
-        template = self.templates.get(names, False)
-        if template:
-            try:
-                return template % tuple(map(_encode_text, extra.values()))
-            except TypeError:  # a value that is not text (a number or list from JSON)
-                return proc(dict(extra))
-        value = proc(dict(extra))
-        if template is False:
-            self.templates[names] = self._template(names, extra, value)
-        return value
-
-    @staticmethod
-    def _template(names: tuple, extra: Any, expected: Any) -> str | None:
-        try:
-            template = "{" + ", ".join(_encode_text(n).replace("%", "%%") + ": %s" for n in names) + "}"
-            text = template % tuple(map(_encode_text, extra.values()))
-        except TypeError:
-            return None
-        return template if text == expected else None
+_I_SOURCE = FIELDS.index("source")
 
 
 def _human(n_bytes: int) -> str:
@@ -297,26 +197,35 @@ def _import_file(
     existing = _find_upload(db, sha)
     if existing is not None:
         return _duplicate(existing, ident)
-    try:
-        text, _encoding = decode_text(data)
-        source_format = detect_format(text, file_name)
-        parsed = parse_text(text, source_format, file_name)
-    except UnreadableFile as exc:
-        return _failed(str(exc), **ident)
-    del text  # the records hold what is needed: the decoded copy of the file goes now
     ictx = ImportContext.build(hardware_hint, ctx, label=label[:255])
-    records, rejected = parsed.records, list(parsed.rejections)
-    ident["columns"] = parsed.columns
-    del parsed
-    n_records = len(records)
+    sweep = read_sweep(data, file_name, ictx)  # a large llama-bench CSV read by column, else None
+    if sweep is not None:
+        source_format, records, rejected, swept = "llama_bench_csv", sweep.records, [], sweep.series
+        ident["columns"] = sweep.columns
+        n_records = sweep.n_rows
+    else:
+        try:
+            text, _encoding = decode_text(data)
+            source_format = detect_format(text, file_name)
+            parsed = parse_text(text, source_format, file_name)
+        except UnreadableFile as exc:
+            return _failed(str(exc), **ident)
+        del text  # the records hold what is needed: the decoded copy of the file goes now
+        records, rejected, swept = parsed.records, list(parsed.rejections), []
+        ident["columns"] = parsed.columns
+        del parsed
+        n_records = len(records)
     ticker = _Ticker(progress, n_records)
+    if swept:
+        ticker.normalized(n_records - len(records), swept)
     batches = _normalized_batches(records, normalizer_for(source_format), ictx, rejected, ticker)
     first = next((batch for batch in batches if batch), None)  # nothing is written before a record is valid
-    if first is None:
+    if first is None and not swept:
         rejected.sort(key=lambda r: r.row)
         what = f"all {len(rejected)} record(s) were rejected" if rejected else "no benchmark results found in the file"
         return _failed(f"nothing imported: {what}", detected_format=source_format, rejected=rejected, **ident)
     rows: list[Measurement] = []
+    stored: list[Series] = []
     try:
         with transaction(db) as session:  # one transaction: the upload and every batch, or nothing
             upload = BenchmarkUpload(
@@ -334,13 +243,24 @@ def _import_file(
             session.add(upload)
             session.flush()
             upload_id = upload.id
-            for batch in itertools.chain([first], batches):
-                _stamp_source(batch, f"upload {upload_id}")
-                _insert_rows(session, batch, upload_id)
+            source = f"upload {upload_id}"
+            if swept:
+                for x in swept:
+                    x.template[_I_SOURCE] = source
+                _insert_series(session, swept, upload_id)
+                stored.extend(swept)
+            seq = 0
+            for batch in itertools.chain([first] if first else [], batches):
+                _stamp_source(batch, source)
+                series = group(batch, first_seq=seq, by_row=bool(swept))  # beside a sweep: ordered by row
+                seq += len(batch)
+                _insert_series(session, series, upload_id)
                 ticker.stored()
                 rows.extend(batch)
+                stored.extend(series)
             rejected.sort(key=lambda r: r.row)
-            upload.n_imported, upload.n_rejected = len(rows), len(rejected)
+            n_rows = sum(len(x.points) for x in stored)
+            upload.n_imported, upload.n_rejected = n_rows, len(rejected)
             upload.rejected = [r.to_dict() for r in rejected]
     except IntegrityError:
         existing = _find_upload(db, sha)  # the same file committed by a concurrent upload
@@ -348,14 +268,15 @@ def _import_file(
             raise
         return _duplicate(existing, ident)
     ticker.finish()
-    flagged = sum(1 for r in rows if r.flags)
-    n_from = len({m.row for m in rows})
-    message = f"imported {len(rows)} measurement(s) from {n_from} record(s) as upload {upload_id}"
+    result: Sequence[Measurement] = SeriesMeasurements(stored) if swept else rows
+    flagged = result.n_flagged() if swept else sum(1 for r in rows if r.flags)
+    n_from = len(result.rows()) if swept else len({m.row for m in rows})
+    message = f"imported {len(result)} measurement(s) from {n_from} record(s) as upload {upload_id}"
     if rejected:
         message += f"; rejected {len(rejected)} record(s)"
     if flagged:
         message += f"; {flagged} measurement(s) flagged (kept as given where they could not be mapped)"
-    return ImportResult(source_format, len(rows), 0, rejected, rows, upload_id, message, **ident)
+    return ImportResult(source_format, len(result), 0, rejected, result, upload_id, message, **ident)
 
 
 def _normalized_batches(
@@ -477,8 +398,8 @@ def list_measurements(
     limit: int | None = None,
 ) -> list[Measurement]:
     """Stored measurements, in upload and row order, filtered by any of the given ids."""
-    table = MeasurementRecord.__table__
-    stmt = select(*(table.c[c] for c in COLUMNS))
+    table = MeasurementSeries.__table__
+    stmt = select(table)
     for column, value in (
         ("hardware_sku", hardware_sku),
         ("model_id", model_id),
@@ -489,11 +410,15 @@ def list_measurements(
     ):
         if value is not None:
             stmt = stmt.where(table.c[column] == value)
-    stmt = stmt.order_by(table.c.upload_id, table.c.row_number, table.c.id)
-    if limit:
-        stmt = stmt.limit(limit)
+    stmt = stmt.order_by(table.c.upload_id, table.c.first_seq, table.c.id)
+    out: list[Measurement] = []
     with (engine or get_engine()).connect() as conn:
-        return [from_values(dict(row)) for row in conn.execute(stmt).mappings()]
+        rows = conn.execute(stmt).mappings()
+        for _upload, of_upload in itertools.groupby(rows, key=operator.itemgetter("upload_id")):
+            out.extend(expand(from_row(dict(r)) for r in of_upload))
+            if limit and len(out) >= limit:
+                break
+    return out[:limit] if limit else out
 
 
 UPLOAD_COLUMNS = [
@@ -530,9 +455,9 @@ def delete_upload(upload_id: int, engine: Engine | None = None) -> bool:
         upload = session.get(BenchmarkUpload, upload_id)
         if upload is None:
             return False
-        table = MeasurementRecord.__table__
+        table = MeasurementSeries.__table__
         session.execute(table.delete().where(table.c.upload_id == upload_id))
-        session.delete(upload)  # its rows collection was never loaded: nothing left to cascade
+        session.delete(upload)  # its series collection was never loaded: nothing left to cascade
         return True
 
 

@@ -1,8 +1,9 @@
-"""The one mapping between ``advisor.measurement.Measurement`` and the ``measurement`` table, both directions.
+"""One ``advisor.measurement.Measurement`` as flat column values, both directions.
 
-``to_values(m, upload_id)`` gives the column values to insert (text cut to the column widths, which
-PostgreSQL enforces, with a flag saying so); ``from_record`` / ``from_values`` rebuild the ``Measurement``.
-A round trip keeps every field (tested on SQLite and PostgreSQL).
+``to_values(m, upload_id)`` gives its values under the stored column names (text cut to the column widths of
+``measurement_series``, which PostgreSQL enforces, with a flag saying so); ``from_values`` rebuilds the
+``Measurement``. The series table stores the shared part of these values as columns and the rest as points
+(``store.measurement_series``); exports (JSON, CSV) use the flat values as they are.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import math
 from typing import Any
 
 from advisor.measurement import Measurement
-from store.models import MeasurementRecord
+from store.models import MeasurementSeries
 
 #: Measurement fields stored under another column name.
 _RENAMED = {"row": "row_number"}
 FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Measurement))
 COLUMNS: tuple[str, ...] = tuple(_RENAMED.get(name, name) for name in FIELDS)
-_TABLE = MeasurementRecord.__table__
+_TABLE = MeasurementSeries.__table__
 #: String columns with a width (Text columns have none).
 WIDTHS: dict[str, int] = {
     c.name: c.type.length for c in _TABLE.columns if getattr(c.type, "length", None) and c.name in COLUMNS
@@ -27,15 +28,15 @@ WIDTHS: dict[str, int] = {
 _ENUMS = ("metric", "statistic", "scope", "load")
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """Non-finite floats (NaN, Infinity: legal in Python's JSON, refused by PostgreSQL's) as their text, so a
     record's unmapped fields store the same on both backends."""
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)
     if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
@@ -50,7 +51,7 @@ def to_values(m: Measurement, upload_id: int) -> dict[str, Any]:
         elif name == "flags":
             value = list(value)
         elif name == "extra":
-            value = _json_safe(dict(value))
+            value = json_safe(dict(value))
         width = WIDTHS.get(column)
         if width and isinstance(value, str) and len(value) > width:
             value = value[:width]
@@ -73,7 +74,3 @@ def from_values(values: dict[str, Any]) -> Measurement:
     for name in ("hardware_raw", "model_raw", "format_raw", "engine", "backend", "engine_version", "source"):
         kwargs[name] = kwargs[name] or ""
     return Measurement(**kwargs)
-
-
-def from_record(record: MeasurementRecord) -> Measurement:
-    return from_values({c: getattr(record, c) for c in COLUMNS})

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from store.db import session_factory
-from store.models import BenchmarkUpload, MeasurementRecord, ProbeReportRecord, SharedReport
+from store.models import BenchmarkUpload, MeasurementSeries, ProbeReportRecord, SharedReport
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -73,8 +73,10 @@ def database_state(engine: Engine) -> DatabaseState:
     with session_factory(engine)() as s:
         counts = [
             s.scalar(select(func.count()).select_from(m)) or 0
-            for m in (BenchmarkUpload, MeasurementRecord, ProbeReportRecord, SharedReport)
+            for m in (BenchmarkUpload, ProbeReportRecord, SharedReport)
         ]
+        points = s.scalar(select(func.coalesce(func.sum(MeasurementSeries.n_points), 0))) or 0
+        counts.insert(1, int(points))
     return DatabaseState(current_revision(engine), stored_catalog_version(engine), *counts)
 
 
@@ -92,8 +94,8 @@ def change_token(engine: Engine, counted: InstrumentedAttribute, newest: Instrum
 
 
 def results_token(engine: Engine) -> tuple[int, str]:
-    """``change_token`` of the stored benchmark results (rows are only added or deleted by upload)."""
-    return change_token(engine, MeasurementRecord.id, BenchmarkUpload.uploaded_at)
+    """``change_token`` of the stored benchmark results (series are only added or deleted by upload)."""
+    return change_token(engine, MeasurementSeries.id, BenchmarkUpload.uploaded_at)
 
 
 def probe_reports_token(engine: Engine) -> tuple[int, str]:

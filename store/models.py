@@ -33,26 +33,43 @@ class BenchmarkUpload(UserBase):
     hardware_hint: Mapped[str | None] = mapped_column(String(128), nullable=True)
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     size_bytes: Mapped[int] = mapped_column(Integer)
-    original: Mapped[bytes] = mapped_column(LargeBinary)  # the file exactly as uploaded
+    #: the file's bytes as stored: exactly as uploaded when ``original_codec`` is "", else compressed with it
+    #: (``store.compression``); ``original`` gives the uploaded bytes either way
+    stored_original: Mapped[bytes] = mapped_column("original", LargeBinary)
+    original_codec: Mapped[str] = mapped_column(String(16), default="")
     n_imported: Mapped[int] = mapped_column(Integer, default=0)
     n_rejected: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{row, column, reason}]
 
-    rows: Mapped[list[MeasurementRecord]] = relationship(
-        back_populates="upload", cascade="all, delete-orphan", order_by="MeasurementRecord.row_number"
+    series: Mapped[list[MeasurementSeries]] = relationship(
+        back_populates="upload", cascade="all, delete-orphan", order_by="MeasurementSeries.id"
     )
 
+    @property
+    def original(self) -> bytes:
+        """The file exactly as uploaded."""
+        from store.compression import decompress
 
-class MeasurementRecord(UserBase):
-    """One stored ``advisor.measurement.Measurement`` (the mapping both ways: ``store.measurement_rows``)."""
+        return decompress(self.stored_original, self.original_codec or "")
 
-    __tablename__ = "measurement"
+    @original.setter
+    def original(self, data: bytes) -> None:
+        from store.compression import compress
+
+        self.original_codec, self.stored_original = compress(data)
+
+
+class MeasurementSeries(UserBase):
+    """Stored ``advisor.measurement.Measurement``s of one upload that share every field but the per-point ones
+    (row, value, stddev, measured_at, the kept fields that differ), one row per series: the shared fields are
+    columns (queried and filtered as before), the points one binary column (the mapping both ways:
+    ``store.measurement_series``). A 100,000-row llama-bench sweep is a few series rows, not 100,000 rows."""
+
+    __tablename__ = "measurement_series"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     upload_id: Mapped[int] = mapped_column(ForeignKey("benchmark_upload.id", ondelete="CASCADE"), index=True)
-    row_number: Mapped[int] = mapped_column(Integer)  # 1-based row/record in the source file
     metric: Mapped[str] = mapped_column(String(32), index=True)
-    value: Mapped[float] = mapped_column(Float)
     statistic: Mapped[str] = mapped_column(String(16), default="")
     scope: Mapped[str] = mapped_column(String(16), default="total")
     load: Mapped[str] = mapped_column(String(16), default="static")
@@ -76,16 +93,17 @@ class MeasurementRecord(UserBase):
     kv_format: Mapped[str | None] = mapped_column(String(64), nullable=True)
     quality_task: Mapped[str] = mapped_column(String(255), default="")
     quality_reference: Mapped[float | None] = mapped_column(Float, nullable=True)
-    stddev: Mapped[float | None] = mapped_column(Float, nullable=True)
     model_size_gib: Mapped[float | None] = mapped_column(Float, nullable=True)
     source: Mapped[str] = mapped_column(Text, default="")
     label: Mapped[str] = mapped_column(String(255), default="")
-    measured_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)  # "hardware not in catalog", ...
-    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # fields kept as given
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # kept fields every point shares
+    first_seq: Mapped[int] = mapped_column(Integer)  # the first point's place in the upload's measurements
+    n_points: Mapped[int] = mapped_column(Integer)
+    points: Mapped[bytes] = mapped_column(LargeBinary)  # store.measurement_series.encode_points
 
-    upload: Mapped[BenchmarkUpload] = relationship(back_populates="rows")
+    upload: Mapped[BenchmarkUpload] = relationship(back_populates="series")
 
 
 class ProbeReportRecord(UserBase):

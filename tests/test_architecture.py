@@ -88,7 +88,7 @@ _MEASURED_NEEDS = {"format_id"}
 
 
 def test_one_measurement_type():
-    """Outside advisor.measurement.Measurement and its ORM row (store.models.MeasurementRecord), no class carries
+    """Outside advisor.measurement.Measurement and its stored series (store.models.MeasurementSeries), no class carries
     a measured result's identity (hardware, model, format) together with a measured figure."""
     offenders = []
     for package in PACKAGES:
@@ -106,7 +106,7 @@ def test_one_measurement_type():
     assert sorted(offenders) == [
         ("advisor/measurement.py", "Measurement"),
         ("advisor/quality.py", "QualityFigure"),
-        ("store/models.py", "MeasurementRecord"),
+        ("store/models.py", "MeasurementSeries"),
     ]
 
 

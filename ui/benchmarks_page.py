@@ -39,6 +39,8 @@ from ui.resources import catalog, context, db_engine
 from viz.figures import measured_vs_predicted
 
 UPLOAD_TYPES = ["csv", "json", "jsonl", "md", "sql", "txt", "log"]
+#: An import's result shows at most this many of its measurements (and the first of every series after them).
+MAX_SHOWN_IMPORTED = 2_000
 #: The browse table reads at most this many stored measurements (newest uploads are at the end).
 MAX_BROWSE_ROWS = 20_000
 #: Measured vs estimated runs the estimator once per measurement; more than this are cut.
@@ -254,7 +256,7 @@ def _upload_section(engine: Engine) -> None:
                     state="complete" if ok else "error",
                 )
             st.session_state["bench_last_import"] = {
-                "result": result.to_dict(with_rows=True),
+                "result": result.to_dict(with_rows=True, max_rows=MAX_SHOWN_IMPORTED),
                 "rejected_csv": rejected_csv(result) if result.rejected else "",
             }
     last = st.session_state.get("bench_last_import")
@@ -360,7 +362,16 @@ def show_import_result(result: dict[str, Any], rejected_text: str) -> None:
                 hide_index=True,
                 width="stretch",
             )
-        st.markdown("**Imported measurements**")
+        total = result.get("measurements_total") or len(rows)
+        st.markdown(
+            "**Imported measurements**"
+            + (
+                f" (the first {MAX_SHOWN_IMPORTED:,} of {total:,}, and the first of every series after them; all are "
+                "stored and listed under Stored measurements)"
+                if total > len(rows)
+                else ""
+            )
+        )
         shown = {
             "row_number": "Row",
             "metric": "Metric",

@@ -240,12 +240,12 @@ import sys, time
 sys.path.insert(0, {repo!r})
 import measurements.service as svc
 from store.db import create_db_engine
-real = svc._insert_rows
+real = svc._insert_series
 def insert(*args, **kwargs):
     print("INSERTING", flush=True)
     real(*args, **kwargs)
     print("INSERTED", flush=True)
-svc._insert_rows = insert
+svc._insert_series = insert
 engine = create_db_engine({url!r})
 data = open({path!r}, "rb").read()
 r = svc.import_file(data, "big.csv", engine=engine, max_bytes=0)

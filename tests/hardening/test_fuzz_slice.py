@@ -15,7 +15,7 @@ from bench import fuzz
 from measurements import service
 from store.db import create_db_engine
 from store.migrate import prepare_database
-from store.models import BenchmarkUpload, MeasurementRecord
+from store.models import BenchmarkUpload, MeasurementSeries
 
 CONFIG_KINDS = {"model_config", "config_upload"}
 
@@ -92,21 +92,21 @@ def _sweep(n_rows: int) -> bytes:
 def _counts(engine) -> tuple[int, int]:
     with engine.connect() as conn:
         uploads = conn.execute(select(func.count()).select_from(BenchmarkUpload.__table__)).scalar_one()
-        rows = conn.execute(select(func.count()).select_from(MeasurementRecord.__table__)).scalar_one()
+        rows = conn.execute(select(func.coalesce(func.sum(MeasurementSeries.n_points), 0))).scalar_one()
     return uploads, rows
 
 
 def test_a_failure_in_a_later_batch_leaves_nothing(engine, monkeypatch):
     monkeypatch.setattr(service, "BATCH_RECORDS", 3)
-    real, calls = service._insert_rows, []
+    real, calls = service._insert_series, []
 
-    def insert(session, rows, *args, **kw):
-        real(session, rows, *args, **kw)
-        calls.append(len(rows))
+    def insert(session, series, *args, **kw):
+        real(session, series, *args, **kw)
+        calls.append(sum(len(s.points) for s in series))
         if len(calls) == 3:
             raise RuntimeError("disk full in the third batch")
 
-    monkeypatch.setattr(service, "_insert_rows", insert)
+    monkeypatch.setattr(service, "_insert_series", insert)
     with pytest.raises(RuntimeError, match="third batch"):
         service.import_file(_sweep(10), "sweep.csv", engine=engine)
     assert calls == [3, 3, 3]  # two whole batches went in before the failure

@@ -2,8 +2,7 @@
 
 - ``llama_bench.normalize`` builds a sweep's later rows from a per-upload template
   (``rowbuild.measurement_like``); ``llama_bench._normalize_record`` is the full path every record took before;
-- ``service._row_builder`` writes ``extra`` with a cached JSON template; the reference is ``to_values`` + the
-  column types' bind processors.
+- ``store.measurement_series`` stores their measurements as series and gives back the same measurements.
 """
 
 from __future__ import annotations
@@ -12,18 +11,16 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from sqlalchemy.dialects import sqlite
 
 from advisor.measurement import Measurement, Metric
 from bench.bench_import import make_csv
-from measurements import llama_bench, service
+from measurements import llama_bench
 from measurements.detect import detect_format, normalizer_for, parse_text
 from measurements.fields import FieldError
 from measurements.records import RawRecord
 from measurements.rowbuild import ImportContext, measurement_like, measurement_values
 from measurements.service import import_file, list_measurements
-from store.measurement_rows import COLUMNS, to_values
-from store.models import MeasurementRecord
+from store.measurement_series import expand, from_row, group, row_values
 from tests.measurements.conftest import FIXTURES, SHARED_LLAMA
 
 FILES = sorted(FIXTURES.glob("llama_bench_*")) + sorted(SHARED_LLAMA.glob("rtx4080_b5163.*"))
@@ -125,35 +122,27 @@ def test_measurement_like_keeps_the_constructors_checks():
         measurement_like(values, {"gpus": 0}, {})
 
 
-def _reference_tuple(m, names, procs, upload_id):
-    d = to_values(m, upload_id)
-    return tuple(p(d[n]) if p else d[n] for n, p in zip(names, procs, strict=True))
-
-
-def test_row_tuples_equal_to_values_and_the_bind_processors_on_real_files():
-    dialect = sqlite.dialect()
-    table = MeasurementRecord.__table__
-    by_name = {c.name: c for c in table.columns}
-    names = [*COLUMNS, "upload_id"]
-    procs = [by_name[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+def test_series_keep_every_row_of_the_real_files_and_odd_kept_fields():
+    """Every measurement of the real llama-bench files, stored as series and read back, is the same measurement,
+    with kept fields that need escaping, that are not text, that differ in their names, and text over a column
+    width (cut and flagged, as for one row)."""
     rows = []
     for path in FILES:
         fmt, records = _records(path)
         ctx = ImportContext.build(None)
         normalize = normalizer_for(fmt)
-        for r in records * 2:  # twice: the second time the cached JSON templates are used
+        for r in records:
             rows.extend(normalize(r, ctx))
-    # text the JSON template must escape exactly like json.dumps, '%' in names and values, values that are not text
     base = rows[0]
     odd = [
-        dataclasses.replace(base, extra={"q": 'a "quoted" \\ value', "u": "Grafikkarte für 4 €", "n": "\n\t"}),
-        dataclasses.replace(base, extra={"q": 'a "quoted" \\ value', "u": 7, "n": None}),
-        dataclasses.replace(base, extra={"q": "plain", "u": "2", "n": ["x", 1.5]}),
-        dataclasses.replace(base, extra={}),
-        dataclasses.replace(base, extra={"100%s": "50%", "%%d": "%s"}),
-        dataclasses.replace(base, extra={"100%s": "5", "%%d": "%(x)s"}),
-        dataclasses.replace(base, label="x" * 300),  # over the column width: cut and flagged
+        dataclasses.replace(base, row=901, extra={"q": 'a "quoted" \\ value', "u": "Grafikkarte für 4 €", "n": "\n\t"}),
+        dataclasses.replace(base, row=902, extra={"q": 'a "quoted" \\ value', "u": 7, "n": None}),
+        dataclasses.replace(base, row=903, extra={"q": "plain", "u": "2", "n": ["x", 1.5]}),
+        dataclasses.replace(base, row=904, extra={}),
+        dataclasses.replace(base, row=905, extra={"100%s": "50%", "%%d": "%s"}),
     ]
-    build = service._row_builder(names, procs, 7)
-    for m in rows + odd + rows:
-        assert build(m) == _reference_tuple(m, names, procs, 7), m.describe()
+    series = group(rows + odd)
+    back = expand(from_row(row_values(s, 7) | {"id": 1}) for s in series)
+    assert back == rows + odd
+    (cut,) = expand(from_row(row_values(x, 7) | {"id": 1}) for x in group([dataclasses.replace(base, label="x" * 300)]))
+    assert cut.label == "x" * 255 and "label cut to 255 characters" in cut.flags

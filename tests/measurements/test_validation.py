@@ -108,15 +108,15 @@ def test_same_file_twice_is_stored_once(db_engine, csv_bytes):
 def test_valid_rows_are_stored_in_one_transaction(db_engine, csv_bytes, monkeypatch):
     # The failure comes after the rows went in (the same point on every dialect: SQLite's driver path and the
     # Core insert elsewhere), so only a rollback can leave the database as it was.
-    real = service._insert_rows
+    real = service._insert_series
     calls = []
 
-    def insert_then_fail(session, rows, *args, **kw):
-        real(session, rows, *args, **kw)
-        calls.append(len(rows))
+    def insert_then_fail(session, series, *args, **kw):
+        real(session, series, *args, **kw)
+        calls.append(len(series))
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "_insert_rows", insert_then_fail)
+    monkeypatch.setattr(service, "_insert_series", insert_then_fail)
     with pytest.raises(RuntimeError, match="disk full"):
         import_file(csv_bytes, "a.csv", engine=db_engine)
     assert calls and calls[0] > 0  # rows were written before the failure

@@ -10,12 +10,14 @@ import sys
 import pytest
 from sqlalchemy import func, select
 
+from advisor.measurement import Measurement, Metric
 from hardware_db.catalog import default_catalog
 from store.catalog_copy import stored_catalog_version, sync_catalog
 from store.catalog_tables import CatalogSku
 from store.db import DatabaseUnavailable, create_db_engine, session_factory, transaction
+from store.measurement_series import from_row, group, row_values
 from store.migrate import current_revision, database_state, head_revision, prepare_database
-from store.models import BenchmarkUpload, MeasurementRecord, SharedReport
+from store.models import BenchmarkUpload, MeasurementSeries, SharedReport
 from tests.conftest import REPO
 
 
@@ -32,11 +34,10 @@ def _store_upload(engine) -> int:
             n_rejected=0,
             rejected=[],
         )
-        up.rows.append(
-            MeasurementRecord(row_number=1, metric="decode_tok_s", value=42.5, hardware_raw="H100", flags=[], extra={})
-        )
         s.add(up)
         s.flush()
+        (series,) = group([Measurement(Metric.DECODE_TOK_S, 42.5, hardware_raw="H100", row=1)])
+        s.execute(MeasurementSeries.__table__.insert(), [row_values(series, up.id)])
         return up.id
 
 
@@ -58,7 +59,12 @@ def test_restart_loses_nothing_and_upgrades_nothing_twice(db_engine):
     with session_factory(engine2)() as s:
         up = s.get(BenchmarkUpload, upload_id)
         assert up is not None and up.original == b"abc"
-        assert [(r.metric, r.value) for r in up.rows] == [("decode_tok_s", 42.5)]
+        stored = [
+            m
+            for r in up.series
+            for m in from_row({c.name: getattr(r, c.key) for c in MeasurementSeries.__table__.columns}).measurements()
+        ]
+        assert [(m.metric, m.value, m.hardware_raw) for m in stored] == [("decode_tok_s", 42.5, "H100")]
     engine2.dispose()
 
 
