@@ -293,7 +293,7 @@ def test_sigkill_during_an_import_leaves_the_upload_whole_or_absent(db_engine, t
         with db_engine.connect() as conn:
             uploads = conn.execute(text("SELECT id, n_imported FROM benchmark_upload ORDER BY id")).all()
             per_upload = dict(
-                conn.execute(text("SELECT upload_id, count(*) FROM measurement GROUP BY upload_id")).all()
+                conn.execute(text("SELECT upload_id, sum(n_points) FROM measurement_series GROUP BY upload_id")).all()
             )
         for upload_id, n_imported in uploads:
             assert per_upload.get(upload_id, 0) == n_imported, "an upload stored partly"
