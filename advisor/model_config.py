@@ -77,6 +77,23 @@ def _int(value: object) -> int | None:
     return value
 
 
+def _per_layer(value: object, key: str) -> object:
+    """A value some configs write once per layer (Hunyuan-A13B: ``moe_topk: [8, 8, ...]``): the one value when
+    every layer has the same, an error naming the key when they differ (a model whose layers differ in shape is not
+    costed layer by layer), the value itself when it is not a list."""
+    if not isinstance(value, list):
+        return value
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    distinct = set(value) if numbers else set()
+    if len(distinct) != 1:
+        shown = ", ".join(map(str, value[:6])) + (", ..." if len(value) > 6 else "")
+        raise ModelConfigError(
+            f"config.json: {key} is a per-layer list whose values differ ([{shown}]); "
+            "accepted: one number, or a per-layer list with the same number in every layer"
+        )
+    return distinct.pop()
+
+
 def _positive(value: int | None) -> int | None:
     return value if value is not None and value > 0 else None
 
@@ -278,8 +295,9 @@ def spec_from_hf_config(
 
     # MoE
     n_experts = _int(_first(tc, _EXPERTS))
-    per_tok = _int(_first(tc, _EXPERTS_PER_TOK)) if n_experts else None
-    moe_inter = _int(tc.get("moe_intermediate_size")) if n_experts else None
+    per_tok_key = next((k for k in _EXPERTS_PER_TOK if tc.get(k) is not None), "")
+    per_tok = _int(_per_layer(tc.get(per_tok_key), per_tok_key)) if n_experts else None
+    moe_inter = _int(_per_layer(tc.get("moe_intermediate_size"), "moe_intermediate_size")) if n_experts else None
     shared = _int(tc.get("n_shared_experts")) if n_experts else None
     # Qwen3-MoE writes shared_expert_intermediate_size: 0 for "no shared expert"; Nemotron 3 writes
     # moe_shared_expert_intermediate_size beside n_shared_experts: 1.
@@ -294,6 +312,9 @@ def spec_from_hf_config(
             shared = 1  # Qwen2-MoE / Qwen3-Next: one always-on expert of its own width
         elif _int(tc.get("num_shared_experts")):
             shared = _int(tc.get("num_shared_experts"))
+        elif tc.get("use_mixed_mlp_moe") and _int(_per_layer(tc.get("num_shared_expert"), "num_shared_expert")):
+            # Hunyuan-A13B: a shared MLP of intermediate_size beside the routed experts in every layer
+            shared = _int(_per_layer(tc.get("num_shared_expert"), "num_shared_expert"))
     if n_experts and tc.get("enable_moe_block") and inter:
         # Gemma 4 MoE: every layer runs its dense MLP (intermediate_size) beside the routed experts.
         shared, shared_width = 1, inter
