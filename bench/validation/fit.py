@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import math
 import statistics
 import sys
@@ -255,9 +256,7 @@ def fit(rows: list[Row], base: Context, *, verbose: bool = False) -> Fit:
     result = Fit(params)
     for _ in range(PASSES):
         for knob in PLAN:
-            relevant = [
-                r for r in rows if r.category in knob.categories and knob.mtype in (None, r.keys.get("mtype"))
-            ]
+            relevant = [r for r in rows if r.category in knob.categories and knob.mtype in (None, r.keys.get("mtype"))]
             for level in knob.levels:
                 groups: dict[tuple, list[Row]] = defaultdict(list)
                 for r in relevant:
@@ -481,6 +480,26 @@ def cross_validate(rows: list[Row], base: Context, key: str, workers: int = 2) -
 
 
 # ---------------------------------------------------------------------------------------------- writing
+def write_held_out(scored: list[Scored], path: Path) -> None:
+    """One JSON object per held-out row: where it came from, what it measured, the prediction and its keys."""
+    out = []
+    for s in scored:
+        m = s.row.prepared.measurement
+        out.append(
+            {
+                "source": s.row.source,
+                "row": m.row,
+                "category": s.row.category,
+                "what": f"{m.describe()} {m.metric.value}",
+                "measured": s.measured,
+                "predicted": round(s.predicted, 4),
+                "log_error": round(s.log_err, 4),
+                "keys": s.row.keys,
+            }
+        )
+    path.write_text(json.dumps(out, indent=1) + "\n")
+
+
 def _toml_value(v) -> str:
     if isinstance(v, str):
         return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -543,6 +562,9 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="with --cv: write the fitted file to this path instead (to compare before shipping it with --write)",
     )
+    parser.add_argument(
+        "--held-out", type=Path, help="with --cv: write every leave-one-source-out prediction to this JSON file"
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     measurements, sources = load_corpus()
@@ -566,6 +588,8 @@ def main(argv: list[str] | None = None) -> int:
         # the band a row is scored with is built from the held-out residuals of the other sources only
         per_source = {g: band_table([s for s in loso if s.row.source != g]) for g in {r.source for r in rows}}
         print(markdown(summary(loso, rows, per_source, "source"), "Leave-one-source-out (held-out)") + "\n")
+        if args.held_out:
+            write_held_out(loso, args.held_out)
         if args.loso_only:
             bands = band_table(loso)
     if args.cv and not args.loso_only:
