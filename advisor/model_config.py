@@ -312,9 +312,9 @@ def spec_from_hf_config(
             shared = 1  # Qwen2-MoE / Qwen3-Next: one always-on expert of its own width
         elif _int(tc.get("num_shared_experts")):
             shared = _int(tc.get("num_shared_experts"))
-        elif tc.get("use_mixed_mlp_moe") and _int(_per_layer(tc.get("num_shared_expert"), "num_shared_expert")):
+        elif tc.get("use_mixed_mlp_moe"):
             # Hunyuan-A13B: a shared MLP of intermediate_size beside the routed experts in every layer
-            shared = _int(_per_layer(tc.get("num_shared_expert"), "num_shared_expert"))
+            shared = _int(_per_layer(tc.get("num_shared_expert"), "num_shared_expert")) or None
     if n_experts and tc.get("enable_moe_block") and inter:
         # Gemma 4 MoE: every layer runs its dense MLP (intermediate_size) beside the routed experts.
         shared, shared_width = 1, inter

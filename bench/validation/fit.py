@@ -566,6 +566,8 @@ def main(argv: list[str] | None = None) -> int:
         "--held-out", type=Path, help="with --cv: write every leave-one-source-out prediction to this JSON file"
     )
     args = parser.parse_args(argv)
+    if args.held_out and not args.cv:
+        parser.error("--held-out needs --cv (it writes the leave-one-source-out predictions)")
     t0 = time.perf_counter()
     measurements, sources = load_corpus()
     base = default_context()
